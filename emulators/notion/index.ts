@@ -1,0 +1,160 @@
+/**
+ * A stateful Notion API emulator the unmodified official SDK can talk to:
+ * `new Client({ auth: 'any-token', baseUrl: emulator.url })`.
+ * See emulators/notion/README.md for behaviour and the choices made where Notion is undocumented.
+ */
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { systemClock } from '../../src/lib/clock.ts';
+import { FaultInjector } from './faults.ts';
+import type { ApiContext } from './handlers.ts';
+import { IdGenerator, normalizeId, seededRandom } from './ids.ts';
+import { QueryEngine } from './query.ts';
+import { RateLimiter } from './rate-limit.ts';
+import { CONTROL_VERSION, renderPage } from './render.ts';
+import { SearchEngine } from './search.ts';
+import { applySeed } from './seed.ts';
+import { createRequestHandler } from './server.ts';
+import type { NotionEmulator, NotionEmulatorOptions, PageObject, QueryOverride } from './types.ts';
+import { Workspace, type PageRecord } from './workspace.ts';
+
+export type * from './types.ts';
+export { loadSeedFile } from './seed.ts';
+export { NotionError } from './errors.ts';
+
+/** Fixed ids so tests can assert on last_edited_by without asking the emulator. */
+export const DEFAULT_BOT_ID = 'b0b0b0b0-0000-4000-8000-00000000b07a';
+export const DEFAULT_PERSON_ID = 'e0e0e0e0-0000-4000-8000-0000000e5e55';
+
+export function createNotionEmulator(opts: NotionEmulatorOptions = {}): NotionEmulator {
+  const clock = opts.clock ?? systemClock;
+  const botId = normalizeId(opts.botId ?? DEFAULT_BOT_ID) ?? DEFAULT_BOT_ID;
+  const personId = DEFAULT_PERSON_ID;
+  const ws = new Workspace(clock, new IdGenerator());
+  const overrides = new Map<string, QueryOverride>();
+  const cap = opts.queryResultCap ?? 10_000;
+  const api: ApiContext = {
+    ws,
+    queries: new QueryEngine(ws, { cap: () => cap, now: () => clock.now(), me: () => botId }),
+    search: new SearchEngine(ws),
+    overrides,
+    botId,
+    personId,
+    now: () => clock.now(),
+  };
+  const limiter = new RateLimiter(clock);
+  limiter.set(opts.rateLimit ?? null);
+  const faults = new FaultInjector(opts.random ?? seededRandom(1));
+  const counts = new Map<string, number>();
+  const handle = createRequestHandler({
+    api,
+    clock,
+    tokens: opts.tokens ? new Set(opts.tokens) : null,
+    limiter,
+    faults,
+    counts,
+  });
+
+  // Control reads are deep copies: callers may mutate them without touching the workspace.
+  const controlView = (p: PageRecord) => structuredClone(renderPage(ws, p, CONTROL_VERSION, { truncate: false, now: clock.now() })) as PageObject;
+
+  let server: Server | null = null;
+  let baseUrl: string | null = null;
+
+  const emulator: NotionEmulator = {
+    async listen(port = 0, host = '127.0.0.1') {
+      if (server) throw new Error('Notion emulator is already listening');
+      const s = createServer(handle);
+      // Clients keep connections alive; never let an idle socket hold close() up.
+      s.keepAliveTimeout = 5_000;
+      await new Promise<void>((resolve, reject) => {
+        s.once('error', reject);
+        s.listen(port, host, () => resolve());
+      });
+      server = s;
+      const addr = s.address() as AddressInfo;
+      const h = addr.family === 'IPv6' ? `[${addr.address}]` : addr.address;
+      baseUrl = `http://${h}:${addr.port}`;
+      return baseUrl;
+    },
+    async close() {
+      const s = server;
+      server = null;
+      baseUrl = null;
+      if (!s) return;
+      await new Promise<void>((resolve) => {
+        s.close(() => resolve());
+        s.closeAllConnections();
+      });
+    },
+    get url() {
+      if (!baseUrl) throw new Error('Notion emulator is not listening; call listen() first');
+      return baseUrl;
+    },
+    handle,
+
+    seed(seed) {
+      applySeed(ws, seed, personId);
+    },
+    createDatabase(def) {
+      const [ds] = applySeed(ws, { databases: [def] }, personId);
+      return { databaseId: ds.databaseId, dataSourceId: ds.id };
+    },
+    createPage(dataSourceId, properties, o = {}) {
+      const ds = ws.dataSource(dataSourceId);
+      const page = ws.createPage(ds, properties, personId, {
+        id: o.id,
+        createdTime: o.createdTime !== undefined ? Date.parse(o.createdTime) : undefined,
+      });
+      return controlView(page);
+    },
+    updatePage(pageId, properties) {
+      return controlView(ws.updatePage(ws.page(pageId), properties, personId));
+    },
+    trashPage(pageId, inTrash = true) {
+      return controlView(ws.updatePage(ws.page(pageId), undefined, personId, { inTrash }));
+    },
+    getPage(pageId) {
+      const id = normalizeId(pageId);
+      const page = id ? ws.pages.get(id) : undefined;
+      return page ? controlView(page) : undefined;
+    },
+    listPages(dataSourceId, o = {}) {
+      return ws.dataSource(dataSourceId).pages.filter((p) => o.includeTrashed || !p.inTrash).map(controlView);
+    },
+
+    setRateLimit(limit) {
+      limiter.set(limit);
+    },
+    setFaults(f) {
+      faults.set(f);
+    },
+    setQueryOverride(dataSourceId, mode) {
+      const ds = ws.dataSource(dataSourceId);
+      if (mode === null) overrides.delete(ds.id);
+      else overrides.set(ds.id, mode);
+    },
+    get requestCounts() {
+      return Object.fromEntries(counts);
+    },
+    totalRequests() {
+      let n = 0;
+      for (const c of counts.values()) n += c;
+      return n;
+    },
+    resetCounts() {
+      counts.clear();
+    },
+    get faultsInjected() {
+      return faults.injected;
+    },
+    get botId() {
+      return botId;
+    },
+    get personId() {
+      return personId;
+    },
+  };
+  if (opts.seed) emulator.seed(opts.seed);
+  return emulator;
+}

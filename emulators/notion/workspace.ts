@@ -1,0 +1,537 @@
+/**
+ * The emulated workspace: databases, data sources (schemas) and pages, indexed by id. All mutations
+ * go through here so versions (query-cache keys), timestamps and two-way relations stay consistent.
+ */
+import type { Clock } from '../../src/lib/clock.ts';
+import { bodyInvalid, notFound, validation } from './errors.ts';
+import { IdGenerator, normalizeId, samePropertyId } from './ids.ts';
+import { convertWrite, type WriteContext } from './property-write.ts';
+import { textItems, type RichTextItem } from './rich-text.ts';
+import {
+  configType, mergeOptions, parsePropertyConfig, resolveRollup, type PropertySchema, type SchemaContext, type SelectOption,
+} from './schema.ts';
+
+export const MINUTE = 60_000;
+/** Notion rounds created/last-edited times down to the minute. */
+export const truncateToMinute = (ms: number) => ms - (((ms % MINUTE) + MINUTE) % MINUTE);
+
+export interface PageRecord {
+  id: string;
+  /** Creation order; the final tie-break of every sort. */
+  seq: number;
+  dataSourceId: string;
+  createdTime: number;
+  lastEditedTime: number;
+  createdBy: string;
+  lastEditedBy: string;
+  inTrash: boolean;
+  isLocked: boolean;
+  isArchived: boolean;
+  icon: any;
+  cover: any;
+  /** Stored values keyed by property id (see property-write.ts for the stored forms). */
+  values: Record<string, any>;
+}
+
+export interface DataSourceRecord {
+  id: string;
+  databaseId: string;
+  title: RichTextItem[];
+  description: RichTextItem[];
+  props: PropertySchema[];
+  propById: Map<string, PropertySchema>;
+  propByName: Map<string, PropertySchema>;
+  /** Every page in creation order, trashed ones included. */
+  pages: PageRecord[];
+  /** Pages sorted by (created_time, seq); null when it must be rebuilt. */
+  byCreated: PageRecord[] | null;
+  /** Bumped by every change to this data source or its pages; query caches key on it. */
+  version: number;
+  createdTime: number;
+  lastEditedTime: number;
+  createdBy: string;
+  lastEditedBy: string;
+  inTrash: boolean;
+  icon: any;
+  uniqueCounters: Map<string, number>;
+}
+
+export interface DatabaseRecord {
+  id: string;
+  title: RichTextItem[];
+  description: RichTextItem[];
+  dataSourceIds: string[];
+  parent: any;
+  isInline: boolean;
+  isLocked: boolean;
+  inTrash: boolean;
+  icon: any;
+  cover: any;
+  createdTime: number;
+  lastEditedTime: number;
+  createdBy: string;
+  lastEditedBy: string;
+}
+
+export interface DatabaseInput {
+  id?: string;
+  dataSourceId?: string;
+  title: string | RichTextItem[];
+  description?: RichTextItem[];
+  properties: Record<string, any>;
+  parent?: any;
+  isInline?: boolean;
+  icon?: any;
+  cover?: any;
+}
+
+export interface PageFlags {
+  inTrash?: boolean;
+  isLocked?: boolean;
+  isArchived?: boolean;
+  icon?: any;
+  cover?: any;
+}
+
+const isObject = (v: unknown): v is Record<string, any> => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+export class Workspace {
+  readonly databases = new Map<string, DatabaseRecord>();
+  readonly dataSources = new Map<string, DataSourceRecord>();
+  readonly pages = new Map<string, PageRecord>();
+  /** Bumped by any change anywhere (search results cache on it). */
+  version = 0;
+  private seq = 0;
+
+  constructor(
+    readonly clock: Clock,
+    readonly ids: IdGenerator,
+  ) {}
+
+  now(): number {
+    return truncateToMinute(this.clock.now());
+  }
+
+  // ---- lookups -------------------------------------------------------------------------------
+
+  page(rawId: string): PageRecord {
+    const id = normalizeId(rawId);
+    const p = id ? this.pages.get(id) : undefined;
+    if (!p) throw notFound('page', id ?? rawId);
+    return p;
+  }
+
+  dataSource(rawId: string): DataSourceRecord {
+    const id = normalizeId(rawId);
+    const ds = id ? this.dataSources.get(id) : undefined;
+    if (!ds) throw notFound('data_source', id ?? rawId);
+    return ds;
+  }
+
+  database(rawId: string): DatabaseRecord {
+    const id = normalizeId(rawId);
+    const db = id ? this.databases.get(id) : undefined;
+    if (!db) throw notFound('database', id ?? rawId);
+    return db;
+  }
+
+  /** A property by name, else by id (ids may arrive URL-encoded or decoded). */
+  findProperty(ds: DataSourceRecord, key: string): PropertySchema | undefined {
+    const byName = ds.propByName.get(key);
+    if (byName) return byName;
+    const byId = ds.propById.get(key);
+    if (byId) return byId;
+    return ds.props.find((p) => samePropertyId(p.id, key));
+  }
+
+  titleProperty(ds: DataSourceRecord): PropertySchema {
+    return ds.props.find((p) => p.type === 'title')!;
+  }
+
+  /** Pages of a data source ordered by (created_time, seq), maintained lazily. */
+  pagesByCreated(ds: DataSourceRecord): PageRecord[] {
+    if (!ds.byCreated) {
+      ds.byCreated = [...ds.pages].sort((a, b) => a.createdTime - b.createdTime || a.seq - b.seq);
+    }
+    return ds.byCreated;
+  }
+
+  // ---- databases and schemas -------------------------------------------------------------------
+
+  createDatabase(input: DatabaseInput, actor: string): { db: DatabaseRecord; ds: DataSourceRecord } {
+    const dbId = input.id ? this.freshId(input.id) : this.ids.uuid();
+    const now = this.now();
+    const title = typeof input.title === 'string' ? textItems(input.title) : input.title;
+    const db: DatabaseRecord = {
+      id: dbId,
+      title,
+      description: input.description ?? [],
+      dataSourceIds: [],
+      parent: input.parent ?? { type: 'workspace', workspace: true },
+      isInline: input.isInline ?? false,
+      isLocked: false,
+      inTrash: false,
+      icon: input.icon ?? null,
+      cover: input.cover ?? null,
+      createdTime: now,
+      lastEditedTime: now,
+      createdBy: actor,
+      lastEditedBy: actor,
+    };
+    this.databases.set(dbId, db);
+    const ds = this.createDataSource(db, { id: input.dataSourceId, title, properties: input.properties }, actor);
+    return { db, ds };
+  }
+
+  /** Adds a data source to a database (a second one makes older API versions fail on that database). */
+  createDataSource(
+    db: DatabaseRecord,
+    input: { id?: string; title: RichTextItem[]; properties: Record<string, any> },
+    actor: string,
+  ): DataSourceRecord {
+    const id = input.id ? this.freshId(input.id) : this.ids.uuid();
+    const now = this.now();
+    const ds: DataSourceRecord = {
+      id,
+      databaseId: db.id,
+      title: input.title,
+      description: [],
+      props: [],
+      propById: new Map(),
+      propByName: new Map(),
+      pages: [],
+      byCreated: [],
+      version: 0,
+      createdTime: now,
+      lastEditedTime: now,
+      createdBy: actor,
+      lastEditedBy: actor,
+      inTrash: false,
+      icon: null,
+      uniqueCounters: new Map(),
+    };
+    this.dataSources.set(id, ds);
+    db.dataSourceIds.push(id);
+    try {
+      this.addProperties(ds, input.properties ?? {}, 'body.properties', actor);
+      // Every data source has exactly one title property; Notion's UI names it "Name".
+      if (!ds.props.some((p) => p.type === 'title')) this.addProperties(ds, { Name: { title: {} } }, 'body.properties', actor);
+    } catch (e) {
+      this.dataSources.delete(id);
+      db.dataSourceIds.pop();
+      if (db.dataSourceIds.length === 0) this.databases.delete(db.id);
+      throw e;
+    }
+    return ds;
+  }
+
+  private freshId(raw: string): string {
+    const id = normalizeId(raw);
+    if (!id) throw bodyInvalid('id', 'a valid uuid', raw);
+    if (this.databases.has(id) || this.dataSources.has(id) || this.pages.has(id)) throw validation(`An object with ID ${id} already exists.`);
+    return id;
+  }
+
+  resolveDataSourceRef(ref: string): { dataSourceId: string; databaseId: string } | null {
+    const id = normalizeId(ref);
+    if (id && this.dataSources.has(id)) return { dataSourceId: id, databaseId: this.dataSources.get(id)!.databaseId };
+    if (id && this.databases.has(id)) {
+      const db = this.databases.get(id)!;
+      return { dataSourceId: db.dataSourceIds[0], databaseId: db.id };
+    }
+    return null;
+  }
+
+  private schemaContext(resolve?: (ref: string) => { dataSourceId: string; databaseId: string } | null): SchemaContext {
+    return { ids: this.ids, resolveDataSource: resolve ?? ((ref) => this.resolveDataSourceRef(ref)) };
+  }
+
+  /**
+   * Adds properties to a schema: plain ones and relations first, then rollups (which refer to them).
+   * A dual_property relation also creates its synced property on the target data source.
+   */
+  addProperties(
+    ds: DataSourceRecord,
+    configs: Record<string, any>,
+    path: string,
+    actor: string,
+    resolve?: (ref: string) => { dataSourceId: string; databaseId: string } | null,
+  ): void {
+    const ctx = this.schemaContext(resolve);
+    const entries = Object.entries(configs);
+    const rollups: Array<[PropertySchema, any, string]> = [];
+    const added: PropertySchema[] = [];
+    for (const [key, cfg] of entries) {
+      const at = `${path}.${key}`;
+      const name = isObject(cfg) && typeof cfg.name === 'string' ? cfg.name : key;
+      if (ds.propByName.has(name)) throw validation(`Property name ${name} is already in use.`);
+      const type = isObject(cfg) ? configType(cfg, at) : undefined;
+      if (type === 'title' && ds.props.some((p) => p.type === 'title')) {
+        throw validation(`Cannot create a second title property: ${name}.`);
+      }
+      const id = type === 'title' ? 'title' : this.ids.propertyId((x) => ds.propById.has(x));
+      const prop = parsePropertyConfig(name, cfg, at, ctx, id);
+      this.indexProperty(ds, prop);
+      added.push(prop);
+      if (prop.type === 'rollup') rollups.push([prop, cfg, at]);
+      if (prop.type === 'relation' && isObject(cfg.relation?.dual_property)) this.createSyncedRelation(ds, prop, cfg.relation.dual_property);
+    }
+    try {
+      for (const [prop, cfg, at] of rollups) {
+        resolveRollup(prop, cfg, at, ds.props, (id) => this.dataSources.get(id)?.props);
+      }
+    } catch (e) {
+      for (const p of added) this.unindexProperty(ds, p);
+      throw e;
+    }
+    this.touchDataSource(ds, actor);
+  }
+
+  private createSyncedRelation(ds: DataSourceRecord, prop: PropertySchema, dual: Record<string, any>): void {
+    const target = this.dataSources.get(prop.relation!.dataSourceId)!;
+    const dbTitle = this.databases.get(ds.databaseId)?.title.map((t) => t.plain_text).join('') || 'Untitled';
+    let name = typeof dual.synced_property_name === 'string' ? dual.synced_property_name : `Related to ${dbTitle} (${prop.name})`;
+    while (target.propByName.has(name)) name += ' 1';
+    const synced: PropertySchema = {
+      id: this.ids.propertyId((x) => target.propById.has(x)),
+      name,
+      type: 'relation',
+      description: null,
+      relation: { dataSourceId: ds.id, databaseId: ds.databaseId, dual: { syncedPropertyId: prop.id, syncedPropertyName: prop.name } },
+    };
+    prop.relation!.dual = { syncedPropertyId: synced.id, syncedPropertyName: synced.name };
+    this.indexProperty(target, synced);
+    target.version++;
+  }
+
+  private indexProperty(ds: DataSourceRecord, prop: PropertySchema): void {
+    ds.props.push(prop);
+    ds.propById.set(prop.id, prop);
+    ds.propByName.set(prop.name, prop);
+  }
+
+  private unindexProperty(ds: DataSourceRecord, prop: PropertySchema): void {
+    ds.props = ds.props.filter((p) => p !== prop);
+    ds.propById.delete(prop.id);
+    ds.propByName.delete(prop.name);
+  }
+
+  private reindex(ds: DataSourceRecord): void {
+    ds.propById = new Map(ds.props.map((p) => [p.id, p]));
+    ds.propByName = new Map(ds.props.map((p) => [p.name, p]));
+  }
+
+  /** Puts properties in the given name order (seeds add relations last but keep the author's order). */
+  reorderProperties(ds: DataSourceRecord, names: string[]): void {
+    const rank = new Map(names.map((n, i) => [n, i]));
+    ds.props.sort((a, b) => (rank.get(a.name) ?? 1e9) - (rank.get(b.name) ?? 1e9));
+  }
+
+  /**
+   * PATCH /v1/data_sources/:id `properties`: `null` deletes, `{ name }` renames, a config of the same
+   * type updates options/format, a config of another type converts (UNCERTAIN: values are dropped,
+   * Notion tries to convert them), an unknown key adds a property.
+   */
+  updateSchema(ds: DataSourceRecord, patch: Record<string, any>, actor: string): void {
+    for (const [key, cfg] of Object.entries(patch)) {
+      const at = `body.properties.${key}`;
+      const existing = this.findProperty(ds, key);
+      if (cfg === null) {
+        if (!existing) throw validation(`${key} is not a property that exists.`);
+        if (existing.type === 'title') throw validation('Cannot delete the title property.');
+        this.unindexProperty(ds, existing);
+        for (const p of ds.pages) delete p.values[existing.id];
+        continue;
+      }
+      if (!isObject(cfg)) throw bodyInvalid(at, 'an object or `null`', cfg);
+      const hasType = typeof cfg.type === 'string' || Object.keys(cfg).some((k) => k !== 'name' && k !== 'description');
+      if (!existing) {
+        if (!hasType) throw validation(`${key} is not a property that exists.`);
+        this.addProperties(ds, { [key]: cfg }, 'body.properties', actor);
+        continue;
+      }
+      if (typeof cfg.name === 'string' && cfg.name !== existing.name) {
+        if (ds.propByName.has(cfg.name)) throw validation(`Property name ${cfg.name} is already in use.`);
+        existing.name = cfg.name;
+      }
+      if (cfg.description !== undefined) existing.description = cfg.description;
+      if (hasType) {
+        const type = configType(cfg, at);
+        const body = isObject(cfg[type]) ? cfg[type] : {};
+        if (type === existing.type) {
+          if (existing.options) mergeOptions(existing, body.options, `${at}.${type}.options`, this.ids);
+          if (type === 'number' && typeof body.format === 'string') existing.numberFormat = body.format;
+          if (type === 'formula' && typeof body.expression === 'string') existing.formula = { expression: body.expression };
+          if (type === 'unique_id' && body.prefix !== undefined) existing.uniqueId = { prefix: body.prefix };
+        } else {
+          if (existing.type === 'title' || type === 'title') throw validation('Cannot change the type of the title property.');
+          const replaced = parsePropertyConfig(existing.name, cfg, at, this.schemaContext(), existing.id);
+          if (replaced.type === 'rollup') resolveRollup(replaced, cfg, at, ds.props, (id) => this.dataSources.get(id)?.props);
+          ds.props[ds.props.indexOf(existing)] = replaced;
+          for (const p of ds.pages) delete p.values[existing.id];
+        }
+      }
+      this.reindex(ds);
+    }
+    this.reindex(ds);
+    this.touchDataSource(ds, actor);
+  }
+
+  private touchDataSource(ds: DataSourceRecord, actor: string): void {
+    ds.version++;
+    this.version++;
+    ds.lastEditedTime = this.now();
+    ds.lastEditedBy = actor;
+  }
+
+  // ---- pages ----------------------------------------------------------------------------------
+
+  createPage(
+    ds: DataSourceRecord,
+    properties: Record<string, any> | undefined,
+    actor: string,
+    opts: { id?: string; createdTime?: number; lastEditedTime?: number; flags?: PageFlags } = {},
+  ): PageRecord {
+    const converted = this.convertAll(ds, properties ?? {});
+    const now = this.now();
+    const createdTime = opts.createdTime !== undefined ? truncateToMinute(opts.createdTime) : now;
+    const page: PageRecord = {
+      id: opts.id ? this.freshId(opts.id) : this.ids.uuid(),
+      seq: this.seq++,
+      dataSourceId: ds.id,
+      createdTime,
+      lastEditedTime: opts.lastEditedTime !== undefined ? truncateToMinute(opts.lastEditedTime) : createdTime,
+      createdBy: actor,
+      lastEditedBy: actor,
+      inTrash: opts.flags?.inTrash ?? false,
+      isLocked: opts.flags?.isLocked ?? false,
+      isArchived: opts.flags?.isArchived ?? false,
+      icon: opts.flags?.icon ?? null,
+      cover: opts.flags?.cover ?? null,
+      values: {},
+    };
+    for (const prop of ds.props) {
+      if (prop.type === 'unique_id') {
+        const n = (ds.uniqueCounters.get(prop.id) ?? 0) + 1;
+        ds.uniqueCounters.set(prop.id, n);
+        page.values[prop.id] = n;
+      } else if (prop.type === 'status' && prop.groups?.[0]?.option_ids[0]) {
+        // UNCERTAIN: a new row gets the first option of the To-do group, as in the Notion UI.
+        page.values[prop.id] = prop.groups[0].option_ids[0];
+      }
+    }
+    this.commitOptions(ds, converted.pendingOptions);
+    this.pages.set(page.id, page);
+    ds.pages.push(page);
+    if (ds.byCreated) {
+      const last = ds.byCreated[ds.byCreated.length - 1];
+      if (!last || last.createdTime <= page.createdTime) ds.byCreated.push(page);
+      else ds.byCreated = null;
+    }
+    this.applyValues(page, converted.values, actor);
+    ds.version++;
+    this.version++;
+    return page;
+  }
+
+  /** Property writes plus trash/lock flags; bumps last_edited_time/by when anything is written. */
+  updatePage(page: PageRecord, properties: Record<string, any> | undefined, actor: string, flags: PageFlags = {}): PageRecord {
+    const ds = this.dataSources.get(page.dataSourceId)!;
+    const hasProps = properties !== undefined && Object.keys(properties).length > 0;
+    // UNCERTAIN: Notion rejects edits of a trashed page (unless the same request restores it);
+    // this is the wording it uses for archived blocks.
+    if (hasProps && page.inTrash && flags.inTrash !== false) {
+      throw validation("Can't edit block that is archived. You must unarchive the block before editing.");
+    }
+    const converted = this.convertAll(ds, properties ?? {});
+    // Everything is valid from here on: apply.
+    let touched = false;
+    if (flags.inTrash !== undefined && flags.inTrash !== page.inTrash) {
+      page.inTrash = flags.inTrash;
+      touched = true;
+    }
+    this.commitOptions(ds, converted.pendingOptions);
+    if (hasProps) {
+      this.applyValues(page, converted.values, actor);
+      touched = true;
+    }
+    if (flags.isLocked !== undefined) page.isLocked = flags.isLocked;
+    if (flags.isArchived !== undefined) page.isArchived = flags.isArchived;
+    if (flags.icon !== undefined) (page.icon = flags.icon), (touched = true);
+    if (flags.cover !== undefined) (page.cover = flags.cover), (touched = true);
+    if (touched) {
+      page.lastEditedTime = this.now();
+      page.lastEditedBy = actor;
+    }
+    ds.version++;
+    this.version++;
+    return page;
+  }
+
+  /** Validates every value first, so a rejected write changes nothing. */
+  private convertAll(ds: DataSourceRecord, properties: Record<string, any>) {
+    if (!isObject(properties)) throw bodyInvalid('body.properties', 'an object', properties);
+    const ctx: WriteContext = {
+      ids: this.ids,
+      pendingOptions: new Map(),
+      isPageOf: (pageId, dsId) => this.pages.get(pageId)?.dataSourceId === dsId,
+    };
+    const values = new Map<PropertySchema, any>();
+    for (const [key, value] of Object.entries(properties)) {
+      const prop = this.findProperty(ds, key);
+      if (!prop) throw validation(`${key} is not a property that exists.`);
+      values.set(prop, convertWrite(prop, value, `body.properties.${key}`, ctx));
+    }
+    return { values, pendingOptions: ctx.pendingOptions };
+  }
+
+  private commitOptions(ds: DataSourceRecord, pending: Map<string, SelectOption[]>): void {
+    for (const [propId, options] of pending) ds.propById.get(propId)?.options?.push(...options);
+  }
+
+  /**
+   * Seeds set relations after every page exists; this writes them without touching timestamps
+   * (a seed's last_edited_time stands).
+   */
+  writeQuietly(page: PageRecord, properties: Record<string, any>): void {
+    const ds = this.dataSources.get(page.dataSourceId)!;
+    const converted = this.convertAll(ds, properties);
+    this.commitOptions(ds, converted.pendingOptions);
+    this.applyValues(page, converted.values, page.lastEditedBy, false);
+    ds.version++;
+    this.version++;
+  }
+
+  private applyValues(page: PageRecord, values: Map<PropertySchema, any>, actor: string, touch = true): void {
+    for (const [prop, value] of values) {
+      if (prop.relation?.dual) this.syncDualRelation(page, prop, page.values[prop.id] ?? [], value, actor, touch);
+      page.values[prop.id] = value;
+    }
+  }
+
+  /**
+   * Keeps the other side of a two-way relation in step. UNCERTAIN: whether Notion bumps the other
+   * page's last_edited_time; we do, since its visible property value changed.
+   */
+  private syncDualRelation(page: PageRecord, prop: PropertySchema, before: string[], after: string[], actor: string, touch: boolean): void {
+    const syncedId = prop.relation!.dual!.syncedPropertyId;
+    const was = new Set(before);
+    const now = new Set(after);
+    const target = this.dataSources.get(prop.relation!.dataSourceId);
+    const edit = (otherId: string, add: boolean) => {
+      const other = this.pages.get(otherId);
+      if (!other) return;
+      const list: string[] = other.values[syncedId] ?? [];
+      const has = list.includes(page.id);
+      if (add === has) return;
+      other.values[syncedId] = add ? [...list, page.id] : list.filter((x) => x !== page.id);
+      if (touch) {
+        other.lastEditedTime = this.now();
+        other.lastEditedBy = actor;
+      }
+    };
+    for (const id of now) if (!was.has(id)) edit(id, true);
+    for (const id of was) if (!now.has(id)) edit(id, false);
+    if (target) target.version++;
+  }
+}

@@ -1,0 +1,72 @@
+import { parseArgs } from 'node:util';
+
+/** A usage problem: printed as one line with a hint, exit code 2. */
+export class UsageError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'UsageError';
+  }
+}
+
+export interface ParsedCommand {
+  command: string;
+  positionals: string[];
+  flags: Record<string, string | boolean | undefined>;
+}
+
+const OPTIONS = {
+  full: { type: 'boolean' },
+  hours: { type: 'string' },
+  'dry-run': { type: 'boolean' },
+  json: { type: 'boolean' },
+  once: { type: 'boolean' },
+  port: { type: 'string' },
+  host: { type: 'string' },
+  seed: { type: 'string' },
+  config: { type: 'string' },
+  interval: { type: 'string' },
+  help: { type: 'boolean', short: 'h' },
+  version: { type: 'boolean', short: 'v' },
+} as const;
+
+export function parseCommand(argv: string[]): ParsedCommand {
+  let parsed;
+  try {
+    parsed = parseArgs({ args: argv, options: OPTIONS, allowPositionals: true, strict: true });
+  } catch (e) {
+    throw new UsageError((e as Error).message.split('\n')[0]!);
+  }
+  const [command = 'help', ...positionals] = parsed.positionals;
+  return { command, positionals, flags: parsed.values as Record<string, string | boolean | undefined> };
+}
+
+/** Parses a positive number flag, or throws a UsageError naming it. */
+export function numberFlag(flags: ParsedCommand['flags'], name: string, opts: { min: number; max: number; integer?: boolean }): number | undefined {
+  const raw = flags[name];
+  if (raw === undefined) return undefined;
+  const n = Number(raw);
+  if (typeof raw !== 'string' || raw.trim() === '' || !Number.isFinite(n) || n < opts.min || n > opts.max || (opts.integer && !Number.isInteger(n))) {
+    throw new UsageError(`--${name} must be ${opts.integer ? 'an integer' : 'a number'} between ${opts.min} and ${opts.max} (got "${String(raw)}")`);
+  }
+  return n;
+}
+
+export const HELP = `jarvis-sync — keeps Notion, Postgres/Supabase and Google in agreement
+
+Usage:
+  jarvis-sync start                        run the service (the demo when NOTION_TOKEN is not set)
+  jarvis-sync sync <dataset|all> [--full] [--hours N] [--dry-run] [--json]
+  jarvis-sync migrate                      apply database migrations
+  jarvis-sync demo [--once]                sample workspace in a local Notion emulator, synced into PGlite
+  jarvis-sync emulate notion [--port N] [--host H] [--seed FILE]
+  jarvis-sync help
+
+Options:
+  --full        read everything on both sides (finds deletions)
+  --hours N     incremental window: records edited in the last N hours
+  --dry-run     report what would change; change nothing
+  --json        machine-readable summary on stdout
+  --config F    config file (default ./jarvis-sync.config.json, or JARVIS_CONFIG)
+
+Environment: NOTION_TOKEN, NOTION_BASE_URL, NOTION_<DATASET>_DATABASE_ID, DATABASE_URL,
+JARVIS_DATA_DIR, NOTION_REQUESTS_PER_SECOND, LOG_LEVEL. See README.md.`;

@@ -1,0 +1,53 @@
+import { ConfigError, loadConfig } from '../config/index.ts';
+import { createLogger } from '../lib/logger.ts';
+import { HELP, parseCommand, UsageError } from './args.ts';
+import { demoCommand } from './commands/demo.ts';
+import { emulateCommand } from './commands/emulate.ts';
+import { migrateCommand } from './commands/migrate.ts';
+import { startCommand } from './commands/start.ts';
+import { syncCommand } from './commands/sync.ts';
+
+/**
+ * Entry point of `jarvis-sync`. Exit codes: 0 success, 1 a sync failed, 2 bad usage or configuration.
+ * Human output goes to stdout; structured logs (pino) go to stderr.
+ */
+export async function main(argv: string[]): Promise<number> {
+  const out = (s: string) => process.stdout.write(s + '\n');
+  try {
+    const cmd = parseCommand(argv);
+    if (cmd.flags.version) {
+      out('jarvis-sync 0.1.0');
+      return 0;
+    }
+    if (cmd.flags.help || cmd.command === 'help') {
+      out(HELP);
+      return 0;
+    }
+    if (cmd.command === 'emulate') return await emulateCommand(cmd);
+    const config = loadConfig({ configPath: typeof cmd.flags.config === 'string' ? cmd.flags.config : undefined });
+    const logger = createLogger({ level: config.logLevel, destination: process.stderr });
+    switch (cmd.command) {
+      case 'migrate':
+        return await migrateCommand(config, logger, out);
+      case 'sync':
+        return await syncCommand(cmd, config, logger, out);
+      case 'demo':
+        return await demoCommand(cmd, config, logger, out);
+      case 'start':
+        return await startCommand(cmd, config, logger, out);
+      default:
+        throw new UsageError(`unknown command "${cmd.command}"`);
+    }
+  } catch (e) {
+    if (e instanceof UsageError) {
+      process.stderr.write(`jarvis-sync: ${e.message}\nRun \`jarvis-sync help\` for usage.\n`);
+      return 2;
+    }
+    if (e instanceof ConfigError || (e as { name?: string }).name === 'StoreConnectionError') {
+      process.stderr.write(`jarvis-sync: ${(e as Error).message}\n`);
+      return 2;
+    }
+    process.stderr.write(`jarvis-sync: ${(e as Error).message ?? String(e)}\n`);
+    return 1;
+  }
+}

@@ -1,0 +1,7 @@
+/** A configuration problem the user must fix. Its message is one line naming the setting and the fix. */
+export class ConfigError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ConfigError';
+  }
+}

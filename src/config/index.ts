@@ -1,0 +1,2 @@
+export { loadConfig, requireNotionToken, type Config, type ResolvedDataset, type LoadConfigOptions } from './load.ts';
+export { ConfigError } from './errors.ts';

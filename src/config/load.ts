@@ -1,0 +1,194 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { z } from 'zod';
+import { presetDatasets } from '../datasets/index.ts';
+import type { DatasetDescriptor } from '../datasets/types.ts';
+import { ConfigError } from './errors.ts';
+import { configFileSchema, type ConfigFile, type DatasetOverride } from './schema.ts';
+
+export interface ResolvedDataset extends DatasetDescriptor {
+  /** Notion database or data source id; null when not configured (the dataset is skipped). */
+  databaseId: string | null;
+  enabled: boolean;
+}
+
+export interface Config {
+  notion: {
+    /** Never defaulted: null means "not configured". */
+    token: string | null;
+    baseUrl: string | undefined;
+    requestsPerSecond: number;
+    burst: number;
+    maxRetries: number;
+    timeoutMs: number;
+  };
+  database: {
+    /** postgres://… (Supabase works); null → embedded PGlite in dataDir. */
+    url: string | null;
+    dataDir: string;
+  };
+  sync: {
+    /** Incremental reads start this far before the stored cursor (Notion truncates timestamps to the minute). */
+    overlapSeconds: number;
+    /** The spec's safety valve: a full sync aborts when Notion returns fewer than ratio × Postgres's rows. */
+    safetyValveRatio: number;
+  };
+  datasets: ResolvedDataset[];
+  logLevel: string;
+  configFile: string | null;
+}
+
+export interface LoadConfigOptions {
+  env?: Record<string, string | undefined>;
+  cwd?: string;
+  /** Explicit config file path (--config); otherwise JARVIS_CONFIG, otherwise ./jarvis-sync.config.json if present. */
+  configPath?: string;
+}
+
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
+
+/** Parse env and the optional config file once, at start. Throws ConfigError with a one-line fix. */
+export function loadConfig(opts: LoadConfigOptions = {}): Config {
+  const env = opts.env ?? process.env;
+  const cwd = opts.cwd ?? process.cwd();
+  const { file, path: configFile } = readConfigFile(opts.configPath ?? env.JARVIS_CONFIG, cwd, Boolean(opts.configPath ?? env.JARVIS_CONFIG));
+
+  const databaseUrl = nonEmpty(env.DATABASE_URL);
+  if (databaseUrl) checkDatabaseUrl(databaseUrl);
+  const baseUrl = nonEmpty(env.NOTION_BASE_URL) ?? file.notion?.baseUrl;
+  if (baseUrl) checkHttpUrl('NOTION_BASE_URL', baseUrl);
+
+  const requestsPerSecond = numberFromEnv(env, 'NOTION_REQUESTS_PER_SECOND', { min: 0.01, max: 100 }) ?? file.notion?.requestsPerSecond ?? 3;
+  const logLevel = nonEmpty(env.LOG_LEVEL) ?? 'info';
+  if (!LOG_LEVELS.includes(logLevel)) {
+    throw new ConfigError(`LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')} (got "${logLevel}")`);
+  }
+
+  const overrides = file.datasets ?? {};
+  for (const name of Object.keys(overrides)) {
+    if (!presetDatasets.some((d) => d.name === name)) {
+      throw new ConfigError(
+        `${configFile}: datasets.${name} is not a known dataset; known: ${presetDatasets.map((d) => d.name).join(', ')}`,
+      );
+    }
+  }
+
+  return {
+    notion: {
+      token: nonEmpty(env.NOTION_TOKEN) ?? null,
+      baseUrl,
+      requestsPerSecond,
+      burst: file.notion?.burst ?? Math.max(1, Math.round(requestsPerSecond)),
+      maxRetries: file.notion?.maxRetries ?? 5,
+      timeoutMs: file.notion?.timeoutMs ?? 60_000,
+    },
+    database: {
+      url: databaseUrl ?? null,
+      dataDir: resolve(cwd, nonEmpty(env.JARVIS_DATA_DIR) ?? '.jarvis-sync'),
+    },
+    sync: {
+      overlapSeconds: file.sync?.overlapSeconds ?? 120,
+      safetyValveRatio: file.sync?.safetyValveRatio ?? 0.1,
+    },
+    datasets: presetDatasets.map((d) => applyOverride(d, overrides[d.name], env, configFile)),
+    logLevel,
+    configFile,
+  };
+}
+
+function applyOverride(
+  d: DatasetDescriptor,
+  o: DatasetOverride | undefined,
+  env: Record<string, string | undefined>,
+  configFile: string | null,
+): ResolvedDataset {
+  const known = new Set(d.fields.map((f) => f.field));
+  for (const key of [...Object.keys(o?.properties ?? {}), ...Object.keys(o?.columns ?? {})]) {
+    if (!known.has(key)) {
+      throw new ConfigError(`${configFile}: datasets.${d.name} has no field "${key}"; fields: ${[...known].join(', ')}`);
+    }
+  }
+  return {
+    ...d,
+    table: o?.table ?? d.table,
+    fields: d.fields.map((f) => ({
+      ...f,
+      property: o?.properties?.[f.field] ?? f.property,
+      column: o?.columns?.[f.field] ?? f.column,
+    })),
+    databaseId: nonEmpty(env[d.databaseIdEnv]) ?? o?.databaseId ?? null,
+    enabled: o?.enabled ?? true,
+  };
+}
+
+function readConfigFile(path: string | undefined, cwd: string, explicit: boolean): { file: ConfigFile; path: string | null } {
+  const full = resolve(cwd, path ?? 'jarvis-sync.config.json');
+  if (!existsSync(full)) {
+    if (explicit) throw new ConfigError(`config file ${full} does not exist (set by --config or JARVIS_CONFIG)`);
+    return { file: {}, path: null };
+  }
+  let raw: unknown;
+  try {
+    raw = JSON.parse(readFileSync(full, 'utf8'));
+  } catch (e) {
+    throw new ConfigError(`config file ${full} is not valid JSON: ${(e as Error).message}`);
+  }
+  const parsed = configFileSchema.safeParse(raw);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!;
+    const where = issue.path.join('.') || '(top level)';
+    const what = issue.code === 'unrecognized_keys' ? `unknown key(s) ${issue.keys.join(', ')}` : issue.message;
+    throw new ConfigError(`config file ${full}: ${where}: ${what}`);
+  }
+  return { file: parsed.data, path: full };
+}
+
+function nonEmpty(v: string | undefined): string | undefined {
+  const t = v?.trim();
+  return t ? t : undefined;
+}
+
+function numberFromEnv(env: Record<string, string | undefined>, name: string, range: { min: number; max: number }): number | undefined {
+  const raw = nonEmpty(env[name]);
+  if (raw === undefined) return undefined;
+  const n = z.coerce.number().safeParse(raw);
+  if (!n.success || !Number.isFinite(n.data) || n.data < range.min || n.data > range.max) {
+    throw new ConfigError(`${name} must be a number between ${range.min} and ${range.max} (got "${raw}")`);
+  }
+  return n.data;
+}
+
+function checkDatabaseUrl(url: string): void {
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    throw new ConfigError('DATABASE_URL is not a valid URL: expected postgres://user:password@host:5432/database');
+  }
+  if (parsed.protocol !== 'postgres:' && parsed.protocol !== 'postgresql:') {
+    throw new ConfigError(`DATABASE_URL must start with postgres:// or postgresql:// (got ${parsed.protocol}//…)`);
+  }
+  if (!parsed.hostname) throw new ConfigError('DATABASE_URL has no host: expected postgres://user:password@host:5432/database');
+}
+
+function checkHttpUrl(name: string, url: string): void {
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    throw new ConfigError(`${name} is not a valid URL (expected e.g. https://api.notion.com)`);
+  }
+  if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') {
+    throw new ConfigError(`${name} must be an http(s) URL (got ${parsed.protocol})`);
+  }
+}
+
+/** The token a command that talks to Notion needs; a missing one is a one-line ConfigError. */
+export function requireNotionToken(config: Config): string {
+  if (!config.notion.token) {
+    throw new ConfigError(
+      'NOTION_TOKEN is not set: create an internal integration at https://www.notion.so/my-integrations, share your databases with it, and export NOTION_TOKEN=<its secret>',
+    );
+  }
+  return config.notion.token;
+}

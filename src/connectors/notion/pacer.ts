@@ -1,0 +1,60 @@
+/**
+ * Client-side pacing: Notion allows about 3 requests/second per integration, with bursts.
+ * Reacting to 429s alone is not enough (every 429 costs a Retry-After pause), so every HTTP
+ * request takes a token from this bucket first.
+ *
+ * Implemented as GCRA (the "virtual scheduling" form of a token bucket): one number, the
+ * theoretical arrival time, so concurrent callers each reserve their own slot synchronously and
+ * nobody needs a lock or a queue.
+ */
+import type { Clock } from '../../lib/clock.ts';
+
+export interface PacerOptions {
+  clock: Clock;
+  /** Sustained rate; default 3. */
+  requestsPerSecond?: number;
+  /** Requests that may go out back to back after a quiet period; default = requestsPerSecond. */
+  burst?: number;
+}
+
+export class Pacer {
+  private readonly clock: Clock;
+  /** Milliseconds between requests at the sustained rate. */
+  private readonly intervalMs: number;
+  /** How far ahead of the schedule a request may go: (burst - 1) intervals. */
+  private readonly toleranceMs: number;
+  /** Theoretical arrival time of the next request if the bucket were never full. */
+  private tat = -Infinity;
+
+  constructor(opts: PacerOptions) {
+    const rate = opts.requestsPerSecond ?? 3;
+    const burst = opts.burst ?? rate;
+    if (!(rate > 0) || !Number.isFinite(rate)) throw new RangeError(`requestsPerSecond must be a positive number, got ${rate}`);
+    if (!(burst >= 1) || !Number.isFinite(burst)) throw new RangeError(`burst must be at least 1, got ${burst}`);
+    this.clock = opts.clock;
+    this.intervalMs = 1000 / rate;
+    this.toleranceMs = (Math.floor(burst) - 1) * this.intervalMs;
+  }
+
+  /** Waits (on the clock) until this request may go out; resolves with the milliseconds waited. */
+  async take(): Promise<number> {
+    const now = this.clock.now();
+    const sendAt = Math.max(now, this.tat - this.toleranceMs);
+    // Reserve the slot before sleeping so concurrent callers queue up behind it. The schedule
+    // advances from the arrival time, so rounding the wait below never accumulates.
+    this.tat = Math.max(this.tat, now) + this.intervalMs;
+    // Whole milliseconds, rounded up (timers have ms resolution); the epsilon absorbs float
+    // noise of epoch-sized numbers so an on-time request does not wait 1 ms.
+    const waitMs = Math.max(0, Math.ceil(sendAt - now - 1e-3));
+    if (waitMs > 0) await this.clock.sleep(waitMs);
+    return waitMs;
+  }
+
+  /**
+   * Nobody goes before `time` (epoch ms), and then at the sustained rate without a burst:
+   * after a 429, other in-flight callers would only collect 429s of their own.
+   */
+  holdUntil(time: number): void {
+    this.tat = Math.max(this.tat, time + this.toleranceMs);
+  }
+}

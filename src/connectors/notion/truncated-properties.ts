@@ -1,0 +1,52 @@
+/**
+ * Page objects (from query or retrieve) carry at most 25 references per relation (and people)
+ * property, flagged with has_more: true — a flag the SDK types do not even declare (issue #443).
+ * Read as is, a 60-target relation would sync as 25 and, written back, delete 35 links.
+ * These helpers replace such values with the full list from the paginated property-item endpoint.
+ */
+import type { GetPagePropertyParameters, GetPagePropertyResponse } from '@notionhq/client';
+import { NotionSyncError } from './errors.ts';
+import type { NotionPage, NotionPropertyValue } from './types.ts';
+
+/** Array-valued property types whose page-object value may be truncated. */
+const COMPLETABLE = new Set(['relation', 'people']);
+
+export type RetrievePropertyPage = (args: GetPagePropertyParameters) => Promise<GetPagePropertyResponse>;
+
+/** Completes every truncated relation/people property of `page` in place; returns the page. */
+export async function completeTruncatedProperties(page: NotionPage, retrieve: RetrievePropertyPage): Promise<NotionPage> {
+  for (const [name, property] of Object.entries(page.properties)) {
+    if (!COMPLETABLE.has(property.type) || property.has_more !== true) continue;
+    const items = await readAllPropertyItems(page.id, property, retrieve);
+    page.properties[name] = { ...property, [property.type]: items, has_more: false };
+  }
+  return page;
+}
+
+async function readAllPropertyItems(pageId: string, property: NotionPropertyValue, retrieve: RetrievePropertyPage): Promise<unknown[]> {
+  const type = property.type;
+  const items: unknown[] = [];
+  const seenIds = new Set<string>();
+  const seenCursors = new Set<string>();
+  let cursor: string | undefined;
+  do {
+    const response = await retrieve({ page_id: pageId, property_id: property.id, page_size: 100, ...(cursor ? { start_cursor: cursor } : {}) });
+    if (response.object !== 'list') {
+      throw new NotionSyncError({ kind: 'transient', retryable: false, message: `Notion returned a single ${response.type} item for the paginated ${type} property ${property.id} of page ${pageId}; expected a list` });
+    }
+    for (const item of response.results) {
+      if (item.type !== type) continue;
+      const value = (item as unknown as Record<string, { id: string }>)[type]!;
+      if (seenIds.has(value.id)) continue; // pages may overlap at boundaries; keep first occurrence
+      seenIds.add(value.id);
+      items.push(value);
+    }
+    // Follow the cursor itself, not has_more alone; a repeated cursor would loop forever.
+    cursor = response.next_cursor ?? undefined;
+    if (cursor && seenCursors.has(cursor)) {
+      throw new NotionSyncError({ kind: 'transient', retryable: false, message: `Notion repeated cursor ${cursor} while paginating property ${property.id} of page ${pageId}` });
+    }
+    if (cursor) seenCursors.add(cursor);
+  } while (cursor);
+  return items;
+}

@@ -1,0 +1,48 @@
+import type { ColumnType } from '../store/types.ts';
+
+/** Notion property types a dataset field can map to (the writable ones the presets use). */
+export type FieldKind =
+  | 'title'
+  | 'rich_text'
+  | 'number'
+  | 'select'
+  | 'multi_select'
+  | 'status'
+  | 'date'
+  | 'checkbox'
+  | 'url'
+  | 'email'
+  | 'phone_number'
+  | 'relation';
+
+/**
+ * One field of a dataset, declared once and used in both directions:
+ * Notion property (name, type) ⇄ canonical value ⇄ Postgres column.
+ */
+export interface FieldDef {
+  /** Canonical field name; also the default column name. */
+  field: string;
+  /** Notion property name (overridable in config). */
+  property: string;
+  kind: FieldKind;
+  /** Postgres column (overridable in config). */
+  column: string;
+  columnType: ColumnType;
+  /** Relation fields: the dataset whose rows the related pages are. One id (uuid column) or many (uuid[]). */
+  relation?: { dataset: string };
+  /** Date fields: optional column receiving the date's end. */
+  endColumn?: string;
+}
+
+export type SyncPattern = 'one-way' | 'two-way' | 'contacts';
+
+export interface DatasetDescriptor {
+  name: string;
+  table: string;
+  pattern: SyncPattern;
+  fields: FieldDef[];
+  /** Environment variable holding the Notion database (or data source) id. */
+  databaseIdEnv: string;
+  /** Notion rich_text property remembering the Postgres row id (two-way datasets). */
+  rowIdProperty?: string;
+}

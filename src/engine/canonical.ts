@@ -1,0 +1,131 @@
+/**
+ * Canonical records: plain, normalized field values that compare exactly, whichever side they came
+ * from. Pure: no I/O. Equality of canonical records is how the engine knows nothing changed
+ * (and how it recognises its own echoes) — by content, never by a clock.
+ */
+import type { FieldDef } from '../datasets/types.ts';
+
+export type CanonicalValue = string | number | boolean | null | string[];
+export type CanonicalRecord = Record<string, CanonicalValue>;
+
+/** A raw field value as read from Notion, before relation ids are resolved to Postgres ids. */
+export type RawNotionValue = CanonicalValue | { start: string; end: string | null; time_zone?: string | null } | undefined;
+
+/** Canonical keys of a dataset: each field, plus the end column of date ranges. */
+export function canonicalKeys(fields: FieldDef[]): string[] {
+  return fields.flatMap((f) => (f.endColumn ? [f.field, f.endColumn] : [f.field]));
+}
+
+/** Normalizes one value to the canonical form of its column type. */
+export function normalizeForColumn(columnType: string, value: unknown): CanonicalValue {
+  if (value === undefined || value === null) return columnType.endsWith('[]') ? [] : null;
+  switch (columnType) {
+    case 'text':
+    case 'uuid': {
+      const s = String(value);
+      return s === '' ? null : s;
+    }
+    case 'numeric':
+    case 'integer': {
+      const n = typeof value === 'number' ? value : Number(value);
+      return Number.isFinite(n) ? n : null;
+    }
+    case 'boolean':
+      return Boolean(value);
+    case 'date':
+      return toDateOnly(value);
+    case 'timestamptz':
+      return toInstant(value);
+    case 'text[]':
+    case 'uuid[]':
+      return Array.isArray(value) ? value.map((v) => String(v)) : [String(value)];
+    default:
+      return typeof value === 'object' ? JSON.stringify(value) : String(value);
+  }
+}
+
+/** 'YYYY-MM-DD' as written: a date is a calendar day, never shifted through a timezone. */
+function toDateOnly(value: unknown): string | null {
+  if (value instanceof Date) return value.toISOString().slice(0, 10);
+  const s = String(value);
+  const m = /^(\d{4}-\d{2}-\d{2})/.exec(s);
+  if (!m) throw new Error(`invalid date "${s}"`);
+  return m[1]!;
+}
+
+/** An instant as a UTC ISO string with milliseconds, so equal instants compare equal. */
+function toInstant(value: unknown): string | null {
+  const d = value instanceof Date ? value : new Date(String(value));
+  if (Number.isNaN(d.getTime())) throw new Error(`invalid timestamp "${String(value)}"`);
+  return d.toISOString();
+}
+
+/**
+ * Canonical record from raw Notion field values. Relation page ids are mapped through
+ * `relationIds` (Notion page id → Postgres id); unresolved targets are reported, not invented.
+ */
+export function canonicalFromNotion(
+  fields: FieldDef[],
+  raw: Record<string, RawNotionValue>,
+  relationIds: (dataset: string) => Map<string, string>,
+): { record: CanonicalRecord; unresolved: Array<{ field: string; pageIds: string[] }> } {
+  const record: CanonicalRecord = {};
+  const unresolved: Array<{ field: string; pageIds: string[] }> = [];
+  for (const f of fields) {
+    const v = raw[f.field];
+    if (f.kind === 'relation') {
+      const pageIds = Array.isArray(v) ? v : [];
+      const map = relationIds(f.relation!.dataset);
+      const ids: string[] = [];
+      const missing: string[] = [];
+      for (const p of pageIds) {
+        const id = map.get(p);
+        if (id) ids.push(id);
+        else missing.push(p);
+      }
+      if (missing.length) unresolved.push({ field: f.field, pageIds: missing });
+      record[f.field] = f.columnType === 'uuid[]' ? ids : (ids[0] ?? null);
+    } else if (f.kind === 'date') {
+      const d = v as { start: string; end: string | null } | null | undefined;
+      record[f.field] = normalizeForColumn(f.columnType, d?.start ?? null);
+      if (f.endColumn) record[f.endColumn] = normalizeForColumn(f.columnType, d?.end ?? null);
+    } else {
+      record[f.field] = normalizeForColumn(f.columnType, v);
+    }
+  }
+  return { record, unresolved };
+}
+
+/** Canonical record from a Postgres row (columns as named by the dataset's fields). */
+export function canonicalFromRow(fields: FieldDef[], row: Record<string, unknown>): CanonicalRecord {
+  const record: CanonicalRecord = {};
+  for (const f of fields) {
+    record[f.field] = normalizeForColumn(f.columnType, row[f.column]);
+    if (f.endColumn) record[f.endColumn] = normalizeForColumn(f.columnType, row[f.endColumn]);
+  }
+  return record;
+}
+
+/** Field names whose canonical values differ. */
+export function changedFields(a: CanonicalRecord, b: CanonicalRecord): string[] {
+  const keys = new Set([...Object.keys(a), ...Object.keys(b)]);
+  return [...keys].filter((k) => !sameValue(a[k] ?? null, b[k] ?? null));
+}
+
+export function sameValue(a: CanonicalValue, b: CanonicalValue): boolean {
+  if (Array.isArray(a) || Array.isArray(b)) {
+    if (!Array.isArray(a) || !Array.isArray(b) || a.length !== b.length) return false;
+    return a.every((x, i) => x === b[i]);
+  }
+  return a === b;
+}
+
+/** Maps a canonical record onto Postgres column names for writing. */
+export function recordToColumns(fields: FieldDef[], record: CanonicalRecord): Record<string, CanonicalValue> {
+  const row: Record<string, CanonicalValue> = {};
+  for (const f of fields) {
+    row[f.column] = record[f.field] ?? null;
+    if (f.endColumn) row[f.endColumn] = record[f.endColumn] ?? null;
+  }
+  return row;
+}

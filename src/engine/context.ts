@@ -1,0 +1,27 @@
+import type { Config, ResolvedDataset } from '../config/index.ts';
+import type { NotionConnector } from '../connectors/notion/types.ts';
+import type { Clock } from '../lib/clock.ts';
+import type { Logger } from '../lib/logger.ts';
+import type { Store } from '../store/types.ts';
+
+/** Everything a run touches, injected: the runner itself reads no globals. */
+export interface RunContext {
+  store: Store;
+  notion: NotionConnector;
+  config: Config;
+  clock: Clock;
+  logger: Logger;
+}
+
+export interface RunOptions {
+  /** Read everything on both sides (finds deletions, rebuilds links). */
+  full?: boolean;
+  /** Incremental window: records edited in the last N hours, instead of since the stored cursor. */
+  hours?: number;
+  /** Plan only: report what would change and write nothing. */
+  dryRun?: boolean;
+}
+
+export function datasetByName(config: Config, name: string): ResolvedDataset | undefined {
+  return config.datasets.find((d) => d.name === name);
+}

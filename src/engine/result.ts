@@ -1,0 +1,61 @@
+import type { PlanEntry } from './planOneWay.ts';
+
+export type RunStatus = 'success' | 'error' | 'aborted' | 'locked' | 'skipped';
+
+export interface RecordError {
+  key: string;
+  error: string;
+  kind?: string;
+}
+
+/** What one dataset run did: the summary the CLI prints, `--json` emits and sync_logs records. */
+export interface RunResult {
+  dataset: string;
+  status: RunStatus;
+  mode: 'full' | 'incremental';
+  dryRun: boolean;
+  created: number;
+  updated: number;
+  deleted: number;
+  restored: number;
+  unchanged: number;
+  /** Records that could not be read (malformed) or written; each is in `errors`. */
+  skipped: number;
+  errors: RecordError[];
+  warnings: string[];
+  notionRequests: number;
+  durationMs: number;
+  message: string;
+  /** Dry runs: what would be done. */
+  plan?: PlanEntry[];
+}
+
+export function emptyResult(dataset: string, mode: 'full' | 'incremental', dryRun: boolean): RunResult {
+  return {
+    dataset,
+    status: 'success',
+    mode,
+    dryRun,
+    created: 0,
+    updated: 0,
+    deleted: 0,
+    restored: 0,
+    unchanged: 0,
+    skipped: 0,
+    errors: [],
+    warnings: [],
+    notionRequests: 0,
+    durationMs: 0,
+    message: '',
+  };
+}
+
+export function summarize(r: RunResult): string {
+  if (r.status === 'skipped' || r.status === 'locked' || r.status === 'aborted') return `${r.dataset}: ${r.status} — ${r.message}`;
+  const verb = r.dryRun ? 'would be ' : '';
+  return (
+    `${r.dataset}: ${r.mode}${r.dryRun ? ' (dry run)' : ''} — ${r.created} ${verb}created, ${r.updated} ${verb}updated, ` +
+    `${r.deleted} ${verb}deleted, ${r.restored} ${verb}restored, ${r.unchanged} unchanged, ${r.errors.length} errors, ` +
+    `${r.notionRequests} Notion requests, ${(r.durationMs / 1000).toFixed(1)} s`
+  );
+}

@@ -1,0 +1,272 @@
+/**
+ * One-way runner (Notion → Postgres): fetch → plan → valves → apply → record.
+ * The decisions are made by the pure core (canonical, planOneWay, safetyValve); this file only
+ * moves data between the connector, the core and the store.
+ */
+import type { ResolvedDataset } from '../config/index.ts';
+import type { NotionPage } from '../connectors/notion/types.ts';
+import {
+  clearFailures,
+  listFailures,
+  quoteIdent,
+  recordFailures,
+  selectRowsByKeys,
+  softDeleteByKeys,
+  upsertRows,
+  writeSyncLogs,
+} from '../store/index.ts';
+import type { ColumnType } from '../store/types.ts';
+import { canonicalFromNotion, canonicalFromRow, recordToColumns, type RawNotionValue } from './canonical.ts';
+import type { RunContext, RunOptions } from './context.ts';
+import { nextCursor, windowStart } from './cursor.ts';
+import { readCursor, writeCursor } from './cursorStore.ts';
+import { resolveDataSourceId } from './dataSource.ts';
+import { planOneWay, type PlanEntry, type SourceRecord, type TargetRecord } from './planOneWay.ts';
+import { readNotionFields } from './readNotionFields.ts';
+import { emptyResult, summarize, type RunResult } from './result.ts';
+import { checkSafetyValve, SafetyValveError } from './safetyValve.ts';
+
+interface ReadPage {
+  key: string;
+  editedAt: string;
+  raw: Record<string, RawNotionValue>;
+}
+
+export async function runOneWay(ctx: RunContext, ds: ResolvedDataset, opts: RunOptions = {}): Promise<RunResult> {
+  const { store, notion, clock, logger } = ctx;
+  const dryRun = Boolean(opts.dryRun);
+  const started = clock.now();
+  const requestsBefore = notion.stats.requests;
+
+  const release = await store.tryLock(`jarvis-sync:dataset:${ds.name}`);
+  if (!release) {
+    const r = emptyResult(ds.name, opts.full ? 'full' : 'incremental', dryRun);
+    r.status = 'locked';
+    r.message = `another sync of ${ds.name} is already running; try again when it finishes`;
+    return r;
+  }
+  try {
+    const cursor = await readCursor(store, ds.name);
+    const full = Boolean(opts.full) || (!cursor && opts.hours === undefined);
+    const result = emptyResult(ds.name, full ? 'full' : 'incremental', dryRun);
+    const since = full ? undefined : opts.hours !== undefined ? new Date(started - opts.hours * 3_600_000).toISOString() : windowStart(cursor!, ctx.config.sync.overlapSeconds);
+    try {
+      await syncPages(ctx, ds, { full, since, dryRun, cursor, started }, result);
+    } catch (e) {
+      result.status = e instanceof SafetyValveError ? 'aborted' : 'error';
+      result.message = (e as Error).message;
+      logger.error({ dataset: ds.name, err: (e as Error).message }, 'sync run failed');
+    }
+    result.notionRequests = notion.stats.requests - requestsBefore;
+    result.durationMs = clock.now() - started;
+    if (result.status === 'success' && result.errors.length) result.status = 'error';
+    if (!result.message) result.message = summarize(result);
+    if (!dryRun) await logRun(ctx, ds, result, started);
+    return result;
+  } finally {
+    await release();
+  }
+}
+
+async function syncPages(
+  ctx: RunContext,
+  ds: ResolvedDataset,
+  run: { full: boolean; since?: string; dryRun: boolean; cursor: string | null; started: number },
+  result: RunResult,
+): Promise<void> {
+  const { store, notion } = ctx;
+  const dataSourceId = await resolveDataSourceId(store, notion, ds, !run.dryRun);
+
+  // 1. Fetch: every page edited in the window (or all), then the records that failed last time.
+  const pages = new Map<string, ReadPage>();
+  const failedEditTimes: string[] = [];
+  const trashed = new Set<string>();
+  let returned = 0;
+  const readPage = (page: NotionPage) => {
+    try {
+      pages.set(page.id, { key: page.id, editedAt: page.last_edited_time, raw: readNotionFields(ds.fields, page) });
+    } catch (e) {
+      result.errors.push({ key: page.id, error: (e as Error).message, kind: 'validation' });
+      failedEditTimes.push(page.last_edited_time);
+    }
+  };
+  for await (const page of notion.queryPages(dataSourceId, run.since ? { editedOnOrAfter: run.since } : {})) {
+    returned++;
+    readPage(page);
+  }
+  const previouslyFailed = (await listFailures(store, ds.name, 'notion')).map((f) => f.sourceId);
+  const erroredNow = new Set(result.errors.map((e) => e.key));
+  for (const id of previouslyFailed) if (!pages.has(id) && !erroredNow.has(id)) await confirmPage(id);
+
+  // 2. Full syncs: the safety valve on the counts, then rows whose page was not returned are confirmed one by one.
+  if (run.full) {
+    const active = await activePageIds(ctx, ds);
+    checkSafetyValve(returned, active.length, ctx.config.sync.safetyValveRatio);
+    const erroredKeys = new Set(result.errors.map((e) => e.key));
+    for (const id of active) if (!pages.has(id) && !erroredKeys.has(id) && !trashed.has(id)) await confirmPage(id);
+  }
+
+  async function confirmPage(id: string) {
+    try {
+      const page = await notion.retrievePage(id);
+      if (!page || page.in_trash || page.archived) trashed.add(id);
+      else readPage(page);
+    } catch (e) {
+      result.errors.push({ key: id, error: (e as Error).message, kind: (e as { kind?: string }).kind });
+    }
+  }
+
+  // 3. Plan against what Postgres holds for exactly these pages.
+  const sources = await canonicalize(ctx, ds, pages, result);
+  const columns = columnTypes(ds);
+  const existing = await selectRowsByKeys(store, { table: ds.table, keyColumn: 'notion_page_id', columns }, [...pages.keys(), ...trashed]);
+  const targets = new Map<string, TargetRecord>();
+  for (const [key, row] of existing) {
+    targets.set(key, { id: String(row.id), record: canonicalFromRow(ds.fields, row), deletedAt: row.deleted_at ? new Date(row.deleted_at).toISOString() : null });
+  }
+  const plan = planOneWay(sources, targets);
+  const deletes: PlanEntry[] = [...trashed].filter((k) => targets.get(k) && !targets.get(k)!.deletedAt).map((k) => ({ action: 'delete', key: k, id: targets.get(k)!.id }));
+  plan.entries.push(...deletes);
+  result.unchanged = plan.unchanged;
+  result.skipped = result.errors.length;
+  count(result, plan.entries);
+  if (run.dryRun) {
+    result.plan = plan.entries;
+    return;
+  }
+
+  // 4. Apply: one batched upsert (falling back to row by row to isolate a bad record), then soft deletes.
+  const editedAt = new Map(sources.map((s) => [s.key, s.editedAt]));
+  const writes = plan.entries.filter((e) => e.action !== 'delete') as Array<Extract<PlanEntry, { action: 'create' | 'update' }>>;
+  const writeFailed = await applyUpserts(ctx, ds, writes, editedAt, result);
+  for (const key of writeFailed) failedEditTimes.push(editedAt.get(key)!);
+  if (deletes.length) await softDeleteByKeys(store, { table: ds.table, keyColumn: 'notion_page_id' }, deletes.map((d) => d.key), new Date(ctx.clock.now()));
+
+  // 5. Remember failures for the next run; forget those that now synced.
+  const failedKeys = new Set(result.errors.map((e) => e.key));
+  if (result.errors.length) await recordFailures(store, ds.name, result.errors.map((e) => ({ source: 'notion', sourceId: e.key, error: e.error })));
+  const healed = previouslyFailed.filter((id) => !failedKeys.has(id));
+  if (healed.length) await clearFailures(store, ds.name, 'notion', healed);
+
+  // 6. Cursor: newest synced edit, never past a failure.
+  const synced = sources.filter((s) => !failedKeys.has(s.key)).map((s) => s.editedAt);
+  const fallback = new Date(Math.floor(run.started / 60_000) * 60_000 - ctx.config.sync.overlapSeconds * 1000).toISOString();
+  const next = nextCursor(run.cursor, synced, failedEditTimes, fallback);
+  if (next && next !== run.cursor) await writeCursor(store, ds.name, next);
+}
+
+/** Resolves relation page ids to Postgres ids (one lookup per related dataset) and builds canonical records. */
+async function canonicalize(ctx: RunContext, ds: ResolvedDataset, pages: Map<string, ReadPage>, result: RunResult): Promise<SourceRecord[]> {
+  const relationIds = new Map<string, Map<string, string>>();
+  for (const f of ds.fields.filter((x) => x.kind === 'relation')) {
+    const target = ctx.config.datasets.find((d) => d.name === f.relation!.dataset);
+    if (!target) throw new Error(`${ds.name}.${f.field}: related dataset ${f.relation!.dataset} is not configured`);
+    const wanted = new Set<string>();
+    for (const p of pages.values()) for (const id of (p.raw[f.field] as string[] | undefined) ?? []) wanted.add(id);
+    const rows = await selectRowsByKeys(ctx.store, { table: target.table, keyColumn: 'notion_page_id', columns: { id: 'uuid' } }, [...wanted]);
+    const map = relationIds.get(target.name) ?? new Map<string, string>();
+    for (const [k, row] of rows) map.set(k, String(row.id));
+    relationIds.set(target.name, map);
+  }
+  const out: SourceRecord[] = [];
+  for (const p of pages.values()) {
+    try {
+      const { record, unresolved } = canonicalFromNotion(ds.fields, p.raw, (name) => relationIds.get(name) ?? new Map());
+      for (const u of unresolved) {
+        result.warnings.push(`${p.key}: ${u.field} links to ${u.pageIds.length} page(s) not synced yet (${u.pageIds.slice(0, 3).join(', ')}); left empty until the next sync`);
+      }
+      out.push({ key: p.key, editedAt: p.editedAt, record });
+    } catch (e) {
+      result.errors.push({ key: p.key, error: `page ${p.key}: ${(e as Error).message}`, kind: 'validation' });
+    }
+  }
+  return out;
+}
+
+function columnTypes(ds: ResolvedDataset): Record<string, ColumnType> {
+  const columns: Record<string, ColumnType> = { id: 'uuid', deleted_at: 'timestamptz' };
+  for (const f of ds.fields) {
+    columns[f.column] = f.columnType;
+    if (f.endColumn) columns[f.endColumn] = f.columnType;
+  }
+  return columns;
+}
+
+async function applyUpserts(
+  ctx: RunContext,
+  ds: ResolvedDataset,
+  writes: Array<Extract<PlanEntry, { action: 'create' | 'update' }>>,
+  editedAt: Map<string, string>,
+  result: RunResult,
+): Promise<string[]> {
+  if (!writes.length) return [];
+  const { id: _id, ...dataColumns } = columnTypes(ds);
+  const spec = {
+    table: ds.table,
+    keyColumn: 'notion_page_id',
+    columns: { ...dataColumns, notion_updated_at: 'timestamptz', last_sync_source: 'text' } as Record<string, ColumnType>,
+  };
+  const toRow = (w: (typeof writes)[number]) => ({
+    notion_page_id: w.key,
+    ...recordToColumns(ds.fields, w.record),
+    notion_updated_at: editedAt.get(w.key) ?? null,
+    last_sync_source: 'notion',
+    deleted_at: null,
+  });
+  try {
+    await upsertRows(ctx.store, spec, writes.map(toRow));
+    return [];
+  } catch (batchError) {
+    ctx.logger.warn({ dataset: ds.name, err: (batchError as Error).message }, 'batched upsert failed; retrying row by row to isolate the bad record');
+  }
+  const failed: string[] = [];
+  for (const w of writes) {
+    try {
+      await upsertRows(ctx.store, spec, [toRow(w)]);
+    } catch (e) {
+      failed.push(w.key);
+      result.errors.push({ key: w.key, error: `Postgres rejected page ${w.key}: ${(e as Error).message}`, kind: 'validation' });
+      if (w.action === 'create') result.created--;
+      else if (w.restore) result.restored--;
+      else result.updated--;
+    }
+  }
+  result.skipped = result.errors.length;
+  return failed;
+}
+
+function count(result: RunResult, entries: PlanEntry[]): void {
+  for (const e of entries) {
+    if (e.action === 'create') result.created++;
+    else if (e.action === 'delete') result.deleted++;
+    else if (e.restore) result.restored++;
+    else result.updated++;
+  }
+}
+
+async function activePageIds(ctx: RunContext, ds: ResolvedDataset): Promise<string[]> {
+  const { rows } = await ctx.store.query<{ notion_page_id: string }>(
+    `SELECT notion_page_id FROM ${quoteIdent(ds.table)} WHERE deleted_at IS NULL AND notion_page_id IS NOT NULL`,
+  );
+  return rows.map((r) => r.notion_page_id);
+}
+
+/** One summary row per run (`<dataset>_sync`) plus one row per record error and warning, in one statement. */
+async function logRun(ctx: RunContext, ds: ResolvedDataset, r: RunResult, started: number): Promise<void> {
+  const endTime = new Date(ctx.clock.now());
+  const startTime = new Date(started);
+  const status = r.status === 'success' ? 'success' : 'error';
+  const { plan: _plan, errors, warnings, ...counts } = r;
+  await writeSyncLogs(ctx.store, [
+    {
+      eventType: `${ds.name}_sync`,
+      status,
+      message: r.message,
+      details: { ...counts, errors: errors.length, warnings: warnings.length },
+      startTime,
+      endTime,
+    },
+    ...errors.slice(0, 500).map((e) => ({ eventType: `${ds.name}_record`, status: 'error' as const, message: e.error, details: { notion_page_id: e.key, kind: e.kind ?? null } })),
+    ...warnings.slice(0, 500).map((w) => ({ eventType: `${ds.name}_record`, status: 'warning' as const, message: w })),
+  ]);
+}

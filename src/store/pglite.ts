@@ -1,0 +1,117 @@
+/**
+ * Store over PGlite 0.5 (Postgres 18 in WASM): the zero-install default, file-backed in a local
+ * folder or in memory. One instance is one Postgres session (~750 MB, 2–3 s to start), so open
+ * it once per process and share it.
+ */
+import { mkdirSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import { PGlite } from '@electric-sql/pglite';
+import { lockDataDir } from './dataDirLock.ts';
+import { transactionSql, TransactionGuard } from './sqlSession.ts';
+import { pgliteParsers } from './typeParsers.ts';
+import type { QueryResult, Sql, Store } from './types.ts';
+
+export const DEFAULT_DATA_DIR = './.jarvis-sync/pgdata';
+
+type Queryable = Pick<PGlite, 'query' | 'exec'>;
+
+export async function openPgliteStore(opts: { dataDir?: string; inMemory?: boolean } = {}): Promise<Store> {
+  if (opts.inMemory) return new PgliteStore(await PGlite.create({ parsers: pgliteParsers }), () => {});
+  const dataDir = resolve(opts.dataDir ?? DEFAULT_DATA_DIR);
+  mkdirSync(dirname(dataDir), { recursive: true });
+  const unlock = lockDataDir(dataDir);
+  try {
+    return new PgliteStore(await PGlite.create({ dataDir, parsers: pgliteParsers }), unlock);
+  } catch (e) {
+    unlock();
+    throw new Error(`cannot open the PGlite database in ${dataDir}: ${(e as Error).message}`);
+  }
+}
+
+class PgliteStore implements Store {
+  readonly kind = 'pglite' as const;
+  private count = 0;
+  private readonly guard = new TransactionGuard();
+  /**
+   * Advisory locks are re-entrant within a session and PGlite has only one, so the database alone
+   * would grant every caller in this process the same lock. The in-process set makes it exclusive.
+   */
+  private readonly heldLocks = new Set<string>();
+
+  constructor(
+    private readonly db: PGlite,
+    private readonly unlockDataDir: () => void,
+  ) {}
+
+  get statementCount(): number {
+    return this.count;
+  }
+
+  async query<T = Record<string, any>>(text: string, params?: unknown[]): Promise<QueryResult<T>> {
+    this.guard.assertOutside('query');
+    return this.run<T>(this.db, text, params);
+  }
+
+  async exec(script: string): Promise<void> {
+    this.guard.assertOutside('exec');
+    this.count++;
+    await this.db.exec(script);
+  }
+
+  async transaction<T>(fn: (tx: Sql) => Promise<T>): Promise<T> {
+    this.guard.assertOutside('transaction');
+    this.count += 2; // PGlite sends BEGIN and COMMIT/ROLLBACK itself
+    return this.db.transaction(async (raw) => {
+      const tx = transactionSql({
+        query: <R>(text: string, params?: unknown[]) => this.run<R>(raw, text, params),
+        exec: async (script: string) => {
+          this.count++;
+          await raw.exec(script);
+        },
+      });
+      try {
+        return await this.guard.run(() => fn(tx));
+      } finally {
+        tx.end();
+      }
+    });
+  }
+
+  async tryLock(name: string): Promise<(() => Promise<void>) | null> {
+    this.guard.assertOutside('tryLock');
+    if (this.heldLocks.has(name)) return null;
+    this.heldLocks.add(name);
+    try {
+      // Taken in Postgres too, so it shows in pg_locks like on a server.
+      await this.run(this.db, 'SELECT pg_try_advisory_lock(hashtextextended($1, 0))', [name]);
+    } catch (e) {
+      this.heldLocks.delete(name);
+      throw e;
+    }
+    let released = false;
+    return async () => {
+      if (released) return;
+      released = true;
+      try {
+        if (!this.db.closed) await this.run(this.db, 'SELECT pg_advisory_unlock(hashtextextended($1, 0))', [name]);
+      } finally {
+        this.heldLocks.delete(name);
+      }
+    };
+  }
+
+  async close(): Promise<void> {
+    if (this.db.closed) return;
+    try {
+      await this.db.close();
+    } finally {
+      this.unlockDataDir();
+    }
+  }
+
+  private async run<T>(target: Queryable, text: string, params?: unknown[]): Promise<QueryResult<T>> {
+    this.count++;
+    const r = await target.query<T>(text, params as any[] | undefined);
+    return { rows: r.rows, rowCount: r.rowCount ?? r.affectedRows ?? r.rows.length };
+  }
+}

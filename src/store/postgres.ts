@@ -1,0 +1,202 @@
+/**
+ * Store over node-postgres (DATABASE_URL: a Supabase database or any Postgres ≥ 15).
+ * Advisory locks are session-level, so with Supabase use the direct connection or the session
+ * pooler (port 5432), not the transaction pooler (6543).
+ */
+import pg from 'pg';
+import { connectionError, invalidDatabaseUrl, StoreConnectionError } from './connectionErrors.ts';
+import { transactionSql, TransactionGuard } from './sqlSession.ts';
+import { pgTypesConfig } from './typeParsers.ts';
+import type { QueryResult, Sql, Store } from './types.ts';
+
+/** Driver error codes that mean "the connection failed", as opposed to "the SQL failed". */
+const CONNECTION_CODES = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'ETIMEDOUT', 'ECONNRESET', '28P01', '28000', '3D000']);
+
+/**
+ * The pool config for a connection string. `sslmode` gets libpq's meaning (what psql does with the
+ * same string): `require` encrypts without verifying the certificate, which is what Supabase's
+ * connection strings expect; `verify-full` verifies. pg 8 would otherwise treat `require` as
+ * `verify-full` and reject Supabase's certificate. An explicit `uselibpqcompat` in the URL wins.
+ */
+export function poolConfig(databaseUrl: string, maxConnections = 10): pg.PoolConfig {
+  let url: URL;
+  try {
+    url = new URL(databaseUrl);
+  } catch {
+    throw invalidDatabaseUrl('not a URL');
+  }
+  if (url.protocol !== 'postgres:' && url.protocol !== 'postgresql:') {
+    throw invalidDatabaseUrl(`scheme is "${url.protocol.replace(/:$/, '')}", not postgres`);
+  }
+  if (!url.hostname && !url.searchParams.get('host')) throw invalidDatabaseUrl('no host');
+  if (url.searchParams.has('sslmode') && !url.searchParams.has('uselibpqcompat')) url.searchParams.set('uselibpqcompat', 'true');
+  return {
+    connectionString: url.toString(),
+    types: pgTypesConfig(),
+    max: maxConnections,
+    connectionTimeoutMillis: 10_000,
+    idleTimeoutMillis: 30_000,
+    application_name: 'jarvis-sync',
+  };
+}
+
+export async function openPostgresStore(databaseUrl: string, opts: { maxConnections?: number } = {}): Promise<Store> {
+  let pool: pg.Pool;
+  try {
+    pool = new pg.Pool(poolConfig(databaseUrl, opts.maxConnections));
+  } catch (e) {
+    if ((e as Error).name === 'StoreConnectionError') throw e;
+    throw invalidDatabaseUrl((e as Error).message);
+  }
+  // Idle connections die when the server restarts; the next query reports it. Without a listener
+  // the pool's 'error' event would crash the process.
+  pool.on('error', () => {});
+  const store = new PostgresStore(pool, databaseUrl);
+  try {
+    await store.query('SELECT 1');
+  } catch (e) {
+    await pool.end().catch(() => {});
+    throw e instanceof StoreConnectionError ? e : connectionError(databaseUrl, e);
+  }
+  return store;
+}
+
+class PostgresStore implements Store {
+  readonly kind = 'postgres' as const;
+  private count = 0;
+  private readonly guard = new TransactionGuard();
+  /** Release functions of locks still held, so close() can end their connections. */
+  private readonly heldLocks = new Set<() => Promise<void>>();
+  /** Connections that have had their session set up (see connect). */
+  private readonly prepared = new WeakSet<pg.PoolClient>();
+
+  constructor(
+    private readonly pool: pg.Pool,
+    private readonly databaseUrl: string,
+  ) {}
+
+  get statementCount(): number {
+    return this.count;
+  }
+
+  async query<T = Record<string, any>>(text: string, params?: unknown[]): Promise<QueryResult<T>> {
+    this.guard.assertOutside('query');
+    const client = await this.connect();
+    let broken: Error | undefined;
+    try {
+      return await this.run<T>(client, text, params);
+    } catch (e) {
+      if (e instanceof StoreConnectionError) broken = e;
+      throw e;
+    } finally {
+      client.release(broken);
+    }
+  }
+
+  async exec(script: string): Promise<void> {
+    await this.query(script); // no params: simple protocol, several statements allowed
+  }
+
+  async transaction<T>(fn: (tx: Sql) => Promise<T>): Promise<T> {
+    this.guard.assertOutside('transaction');
+    const client = await this.connect();
+    const tx = transactionSql({
+      query: <R>(text: string, params?: unknown[]) => this.run<R>(client, text, params),
+      exec: async (script: string) => void (await this.run(client, script)),
+    });
+    let broken: Error | undefined;
+    try {
+      await this.run(client, 'BEGIN');
+      const result = await this.guard.run(() => fn(tx));
+      await this.run(client, 'COMMIT');
+      return result;
+    } catch (e) {
+      await this.run(client, 'ROLLBACK').catch((rollbackError: Error) => {
+        broken = rollbackError; // connection unusable: destroy it rather than return it to the pool
+      });
+      throw e;
+    } finally {
+      tx.end();
+      client.release(broken);
+    }
+  }
+
+  async tryLock(name: string): Promise<(() => Promise<void>) | null> {
+    this.guard.assertOutside('tryLock');
+    // The lock belongs to the session, so the connection is held until release.
+    const client = await this.connect();
+    let ok: boolean;
+    try {
+      const r = await this.run<{ ok: boolean }>(client, 'SELECT pg_try_advisory_lock(hashtextextended($1, 0)) AS ok', [name]);
+      ok = r.rows[0].ok;
+    } catch (e) {
+      client.release(e as Error);
+      throw e;
+    }
+    if (!ok) {
+      client.release();
+      return null;
+    }
+    // A held client is outside the pool's care: a connection error on it must not crash the
+    // process. The lock dies with the connection; release() then just discards it.
+    const onError = () => {};
+    client.on('error', onError);
+    let released = false;
+    const release = async () => {
+      if (released) return;
+      released = true;
+      this.heldLocks.delete(release);
+      let broken: Error | undefined;
+      try {
+        await this.run(client, 'SELECT pg_advisory_unlock(hashtextextended($1, 0))', [name]);
+      } catch (e) {
+        broken = e as Error; // destroying the connection frees the lock as well
+      }
+      client.off('error', onError);
+      client.release(broken);
+    };
+    this.heldLocks.add(release);
+    return release;
+  }
+
+  async close(): Promise<void> {
+    await Promise.all([...this.heldLocks].map((release) => release()));
+    await this.pool.end();
+  }
+
+  /**
+   * A pooled connection, set up on first use: session TimeZone UTC like PGlite, so SQL-side date
+   * arithmetic (date_trunc, ::date) agrees between backends. (The pool's 'connect' event cannot
+   * await, hence this.)
+   */
+  private async connect(): Promise<pg.PoolClient> {
+    let client: pg.PoolClient;
+    try {
+      client = await this.pool.connect();
+    } catch (e) {
+      throw connectionError(this.databaseUrl, e);
+    }
+    if (!this.prepared.has(client)) {
+      try {
+        await client.query("SET TIME ZONE 'UTC'");
+      } catch (e) {
+        client.release(e as Error);
+        throw connectionError(this.databaseUrl, e);
+      }
+      this.prepared.add(client);
+    }
+    return client;
+  }
+
+  private async run<T>(target: pg.PoolClient, text: string, params?: unknown[]): Promise<QueryResult<T>> {
+    this.count++;
+    try {
+      const res = await target.query(text, params as any[] | undefined);
+      const r = Array.isArray(res) ? (res.at(-1) as pg.QueryResult) : res; // a script yields one result per statement
+      return { rows: r.rows as T[], rowCount: r.rowCount ?? 0 };
+    } catch (e) {
+      if (CONNECTION_CODES.has((e as { code?: string }).code ?? '')) throw connectionError(this.databaseUrl, e);
+      throw e;
+    }
+  }
+}

@@ -1,0 +1,100 @@
+/** sync_logs: the spec's audit trail, one row per run summary, record error, conflict or warning. */
+import { randomUUID } from 'node:crypto';
+import { redactSecrets, redactString } from './redact.ts';
+import type { Sql } from './types.ts';
+
+export type SyncLogStatus = 'success' | 'error' | 'warning';
+
+export interface SyncLogEntry {
+  eventType: string;
+  status: SyncLogStatus;
+  message: string;
+  /** Free-form context; secrets are stripped by redactSecrets before it is stored. */
+  details?: unknown;
+  startTime?: Date | null;
+  endTime?: Date | null;
+  /** Defaults to now(); settable for imports and tests. */
+  createdAt?: Date;
+}
+
+export interface SyncLogRow {
+  id: string;
+  eventType: string;
+  status: string;
+  message: string | null;
+  details: unknown;
+  createdAt: Date;
+  startTime: Date | null;
+  endTime: Date | null;
+}
+
+/** Writes one row; returns its id. */
+export async function writeSyncLog(sql: Sql, entry: SyncLogEntry): Promise<string> {
+  const [id] = await writeSyncLogs(sql, [entry]);
+  return id;
+}
+
+/** Writes many rows in one statement; returns their ids in the order given. */
+export async function writeSyncLogs(sql: Sql, entries: SyncLogEntry[]): Promise<string[]> {
+  if (!entries.length) return [];
+  // Ids are made here, so the order of the returned ids never depends on RETURNING order.
+  const rows = entries.map((e) => ({
+    id: randomUUID(),
+    event_type: e.eventType,
+    status: e.status,
+    message: redactString(e.message),
+    details: e.details === undefined ? null : redactSecrets(e.details),
+    start_time: e.startTime ?? null,
+    end_time: e.endTime ?? null,
+    created_at: e.createdAt ?? null,
+  }));
+  await sql.query(
+    `INSERT INTO sync_logs (id, event_type, status, message, details, start_time, end_time, created_at)
+     SELECT x.id, x.event_type, x.status, x.message, x.details, x.start_time, x.end_time, coalesce(x.created_at, now())
+     FROM jsonb_to_recordset($1::jsonb) AS x(id uuid, event_type text, status text, message text, details jsonb,
+                                             start_time timestamptz, end_time timestamptz, created_at timestamptz)`,
+    [JSON.stringify(rows)],
+  );
+  return rows.map((r) => r.id);
+}
+
+export interface RecentSyncLogsQuery {
+  limit: number;
+  eventType?: string;
+  status?: SyncLogStatus;
+  /** Only rows created at or after this time. */
+  since?: Date;
+}
+
+/** Newest first. */
+export async function recentSyncLogs(sql: Sql, q: RecentSyncLogsQuery): Promise<SyncLogRow[]> {
+  const { rows } = await sql.query<{
+    id: string;
+    event_type: string;
+    status: string;
+    message: string | null;
+    details: unknown;
+    created_at: Date;
+    start_time: Date | null;
+    end_time: Date | null;
+  }>(
+    `SELECT id, event_type, status, message, details, created_at, start_time, end_time
+     FROM sync_logs
+     WHERE ($1::text IS NULL OR event_type = $1)
+       AND ($2::text IS NULL OR status = $2)
+       AND ($3::timestamptz IS NULL OR created_at >= $3)
+     ORDER BY created_at DESC, id
+     LIMIT $4`,
+    [q.eventType ?? null, q.status ?? null, q.since ?? null, Math.max(0, Math.floor(q.limit))],
+  );
+  return rows.map((r) => ({
+    id: r.id,
+    eventType: r.event_type,
+    status: r.status,
+    message: r.message,
+    details: r.details,
+    createdAt: r.created_at,
+    startTime: r.start_time,
+    endTime: r.end_time,
+  }));
+}

@@ -1,0 +1,78 @@
+/**
+ * Stores for tests, on both backends. PGlite always (in memory); real Postgres when
+ * TEST_DATABASE_URL is set, each store on a fresh database that is dropped on close.
+ * PGlite instances are heavy (~750 MB, 2–3 s): open one per test file in beforeAll and call
+ * resetTables between tests.
+ */
+import { randomBytes } from 'node:crypto';
+import pg from 'pg';
+import { migrate, openStore } from '../../src/store/index.ts';
+import type { Store } from '../../src/store/types.ts';
+
+export type StoreKind = 'pglite' | 'postgres';
+
+export function storeBackends(): StoreKind[] {
+  return process.env.TEST_DATABASE_URL ? ['pglite', 'postgres'] : ['pglite'];
+}
+
+export interface TestDatabase {
+  url: string;
+  drop(): Promise<void>;
+}
+
+/** A new empty database `jarvis_test_<random>` on the TEST_DATABASE_URL server. */
+export async function createTestDatabase(): Promise<TestDatabase> {
+  const adminUrl = process.env.TEST_DATABASE_URL;
+  if (!adminUrl) throw new Error('TEST_DATABASE_URL is not set');
+  const name = `jarvis_test_${randomBytes(6).toString('hex')}`;
+  await withAdmin(adminUrl, (c) => c.query(`CREATE DATABASE ${name}`));
+  const url = new URL(adminUrl);
+  url.pathname = `/${name}`;
+  return {
+    url: url.toString(),
+    drop: () => withAdmin(adminUrl, (c) => c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`)).then(() => undefined),
+  };
+}
+
+/** A store of `kind`, migrated unless `migrate: false`. Its close() also drops a postgres test database. */
+export async function openTestStore(kind: StoreKind, opts: { migrate?: boolean } = {}): Promise<Store> {
+  let store: Store;
+  if (kind === 'pglite') store = await openStore({ inMemory: true });
+  else {
+    const db = await createTestDatabase();
+    try {
+      store = await openStore({ databaseUrl: db.url });
+    } catch (e) {
+      await db.drop();
+      throw e;
+    }
+    const close = store.close.bind(store);
+    store.close = async () => {
+      try {
+        await close();
+      } finally {
+        await db.drop();
+      }
+    };
+  }
+  if (opts.migrate !== false) await migrate(store);
+  return store;
+}
+
+/** Empties every table except schema_migrations, in one statement. */
+export async function resetTables(store: Store): Promise<void> {
+  const { rows } = await store.query<{ name: string }>(
+    `SELECT quote_ident(tablename) AS name FROM pg_tables WHERE schemaname = current_schema() AND tablename <> 'schema_migrations'`,
+  );
+  if (rows.length) await store.query(`TRUNCATE ${rows.map((r) => r.name).join(', ')}`);
+}
+
+async function withAdmin<T>(url: string, fn: (c: pg.Client) => Promise<T>): Promise<T> {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    return await fn(client);
+  } finally {
+    await client.end();
+  }
+}
