@@ -7,7 +7,8 @@ import { normalizeId } from './ids.ts';
 import { valueOf, type ReadOptions } from './property-read.ts';
 import { plainText } from './rich-text.ts';
 import type { PropertySchema } from './schema.ts';
-import type { DataSourceRecord, PageRecord, Workspace } from './workspace.ts';
+import type { DataSourceRecord, PageRecord } from './records.ts';
+import type { Workspace } from './workspace.ts';
 
 export type Predicate = (p: PageRecord) => boolean;
 

@@ -11,7 +11,9 @@ import { renderDatabase, renderDataSource, renderPage, type ApiVersion, type Pag
 import { parseRichText } from './rich-text.ts';
 import type { SearchEngine } from './search.ts';
 import type { QueryOverride } from './types.ts';
-import type { DatabaseRecord, DataSourceRecord, PageFlags, PageRecord, Workspace } from './workspace.ts';
+import type { DatabaseRecord, DataSourceRecord, PageFlags, PageRecord } from './records.ts';
+import { updateSchema } from './schema-changes.ts';
+import type { Workspace } from './workspace.ts';
 
 export interface ApiRequest {
   params: string[];
@@ -140,7 +142,7 @@ const updateDatabase: Handler = (ctx, req) => {
   const icon = iconOrCover(b.icon, 'body.icon');
   const cover = iconOrCover(b.cover, 'body.cover');
   // Legacy versions edit the schema through the database.
-  if (!req.version.dataSources && isObject(b.properties)) ctx.ws.updateSchema(singleDataSource(ctx, db), b.properties, ctx.botId);
+  if (!req.version.dataSources && isObject(b.properties)) updateSchema(ctx.ws, singleDataSource(ctx, db), b.properties, ctx.botId);
   if (title) db.title = title;
   if (description) db.description = description;
   if (inTrash !== undefined) db.inTrash = inTrash;
@@ -193,7 +195,7 @@ const updateDataSource: Handler = (ctx, req) => {
   const icon = iconOrCover(b.icon, 'body.icon');
   if (b.properties !== undefined) {
     if (!isObject(b.properties)) throw bodyInvalid('body.properties', 'an object', b.properties);
-    ctx.ws.updateSchema(ds, b.properties, ctx.botId);
+    updateSchema(ctx.ws, ds, b.properties, ctx.botId);
   }
   if (title) ds.title = title;
   if (inTrash !== undefined) ds.inTrash = inTrash;

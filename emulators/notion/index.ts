@@ -16,7 +16,8 @@ import { SearchEngine } from './search.ts';
 import { applySeed } from './seed.ts';
 import { createRequestHandler } from './server.ts';
 import type { NotionEmulator, NotionEmulatorOptions, PageObject, QueryOverride } from './types.ts';
-import { Workspace, type PageRecord } from './workspace.ts';
+import type { PageRecord } from './records.ts';
+import { Workspace } from './workspace.ts';
 
 export type * from './types.ts';
 export { loadSeedFile } from './seed.ts';

@@ -5,7 +5,8 @@
  */
 import { plainText } from './rich-text.ts';
 import type { PropertySchema } from './schema.ts';
-import type { DataSourceRecord, PageRecord, Workspace } from './workspace.ts';
+import type { DataSourceRecord, PageRecord } from './records.ts';
+import type { Workspace } from './workspace.ts';
 
 /** Notion computes page properties with at most 25 references (relations, rollup inputs, people). */
 export const REFERENCE_CAP = 25;

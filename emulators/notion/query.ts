@@ -10,7 +10,8 @@ import { textOf, valueOf, type ReadOptions } from './property-read.ts';
 import { plainText } from './rich-text.ts';
 import type { PropertySchema } from './schema.ts';
 import type { QueryOverride } from './types.ts';
-import type { DataSourceRecord, PageRecord, Workspace } from './workspace.ts';
+import type { DataSourceRecord, PageRecord } from './records.ts';
+import type { Workspace } from './workspace.ts';
 
 export const MAX_PAGE_SIZE = 100;
 

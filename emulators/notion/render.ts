@@ -7,7 +7,8 @@ import { compactId } from './ids.ts';
 import { renderValue, type ReadOptions } from './property-read.ts';
 import { plainText } from './rich-text.ts';
 import { renderPropertyConfig, type PropertyLookup } from './schema.ts';
-import type { DatabaseRecord, DataSourceRecord, PageRecord, Workspace } from './workspace.ts';
+import type { DatabaseRecord, DataSourceRecord, PageRecord } from './records.ts';
+import type { Workspace } from './workspace.ts';
 
 export interface ApiVersion {
   raw: string;

@@ -8,7 +8,8 @@ import { bodyInvalid } from './errors.ts';
 import { fingerprintOf, paginate, parsePageSize, type QueryPage } from './query.ts';
 import type { ApiVersion } from './render.ts';
 import { plainText } from './rich-text.ts';
-import type { DataSourceRecord, PageRecord, Workspace } from './workspace.ts';
+import type { DataSourceRecord, PageRecord } from './records.ts';
+import type { Workspace } from './workspace.ts';
 
 export type SearchHit = { kind: 'page'; id: string; record: PageRecord } | { kind: 'data_source'; id: string; record: DataSourceRecord };
 

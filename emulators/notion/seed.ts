@@ -7,7 +7,9 @@ import { readFileSync } from 'node:fs';
 import { NotionError } from './errors.ts';
 import { normalizeId } from './ids.ts';
 import type { SeedDatabase, SeedFile } from './types.ts';
-import type { DataSourceRecord, PageRecord, Workspace } from './workspace.ts';
+import type { DataSourceRecord, PageRecord } from './records.ts';
+import { addProperties, reorderProperties } from './schema-changes.ts';
+import type { Workspace } from './workspace.ts';
 
 export function loadSeedFile(path: string): SeedFile {
   const parsed = JSON.parse(readFileSync(path, 'utf8'));
@@ -54,13 +56,13 @@ export function applySeed(ws: Workspace, seed: SeedFile, actor: string): DataSou
       const props = Object.fromEntries(Object.entries(def.properties ?? {}).filter(([, c]) => typeOf(c) === type));
       if (Object.keys(props).length === 0) return;
       try {
-        ws.addProperties(created[i], props, 'properties', actor, resolve);
+        addProperties(ws, created[i], props, 'properties', actor, resolve);
       } catch (e) {
         fail(`database "${def.title}"`, e);
       }
     });
   }
-  defs.forEach((def, i) => ws.reorderProperties(created[i], Object.keys(def.properties ?? {})));
+  defs.forEach((def, i) => reorderProperties(created[i], Object.keys(def.properties ?? {})));
   // Pass 4: pages without relation values; pass 5: relation values, now that every page exists.
   const pending: Array<[PageRecord, Record<string, any>, string]> = [];
   defs.forEach((def, i) => seedPages(ws, def, created[i], actor, pending));

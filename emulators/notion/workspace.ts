@@ -6,92 +6,12 @@ import type { Clock } from '../../src/lib/clock.ts';
 import { bodyInvalid, notFound, validation } from './errors.ts';
 import { IdGenerator, normalizeId, samePropertyId } from './ids.ts';
 import { convertWrite, type WriteContext } from './property-write.ts';
-import { textItems, type RichTextItem } from './rich-text.ts';
 import {
-  configType, mergeOptions, parsePropertyConfig, resolveRollup, type PropertySchema, type SchemaContext, type SelectOption,
-} from './schema.ts';
-
-export const MINUTE = 60_000;
-/** Notion rounds created/last-edited times down to the minute. */
-export const truncateToMinute = (ms: number) => ms - (((ms % MINUTE) + MINUTE) % MINUTE);
-
-export interface PageRecord {
-  id: string;
-  /** Creation order; the final tie-break of every sort. */
-  seq: number;
-  dataSourceId: string;
-  createdTime: number;
-  lastEditedTime: number;
-  createdBy: string;
-  lastEditedBy: string;
-  inTrash: boolean;
-  isLocked: boolean;
-  isArchived: boolean;
-  icon: any;
-  cover: any;
-  /** Stored values keyed by property id (see property-write.ts for the stored forms). */
-  values: Record<string, any>;
-}
-
-export interface DataSourceRecord {
-  id: string;
-  databaseId: string;
-  title: RichTextItem[];
-  description: RichTextItem[];
-  props: PropertySchema[];
-  propById: Map<string, PropertySchema>;
-  propByName: Map<string, PropertySchema>;
-  /** Every page in creation order, trashed ones included. */
-  pages: PageRecord[];
-  /** Pages sorted by (created_time, seq); null when it must be rebuilt. */
-  byCreated: PageRecord[] | null;
-  /** Bumped by every change to this data source or its pages; query caches key on it. */
-  version: number;
-  createdTime: number;
-  lastEditedTime: number;
-  createdBy: string;
-  lastEditedBy: string;
-  inTrash: boolean;
-  icon: any;
-  uniqueCounters: Map<string, number>;
-}
-
-export interface DatabaseRecord {
-  id: string;
-  title: RichTextItem[];
-  description: RichTextItem[];
-  dataSourceIds: string[];
-  parent: any;
-  isInline: boolean;
-  isLocked: boolean;
-  inTrash: boolean;
-  icon: any;
-  cover: any;
-  createdTime: number;
-  lastEditedTime: number;
-  createdBy: string;
-  lastEditedBy: string;
-}
-
-export interface DatabaseInput {
-  id?: string;
-  dataSourceId?: string;
-  title: string | RichTextItem[];
-  description?: RichTextItem[];
-  properties: Record<string, any>;
-  parent?: any;
-  isInline?: boolean;
-  icon?: any;
-  cover?: any;
-}
-
-export interface PageFlags {
-  inTrash?: boolean;
-  isLocked?: boolean;
-  isArchived?: boolean;
-  icon?: any;
-  cover?: any;
-}
+  truncateToMinute, type DatabaseInput, type DatabaseRecord, type DataSourceRecord, type PageFlags, type PageRecord,
+} from './records.ts';
+import { textItems, type RichTextItem } from './rich-text.ts';
+import { addProperties } from './schema-changes.ts';
+import type { PropertySchema, SelectOption } from './schema.ts';
 
 const isObject = (v: unknown): v is Record<string, any> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
@@ -179,8 +99,13 @@ export class Workspace {
       lastEditedBy: actor,
     };
     this.databases.set(dbId, db);
-    const ds = this.createDataSource(db, { id: input.dataSourceId, title, properties: input.properties }, actor);
-    return { db, ds };
+    try {
+      const ds = this.createDataSource(db, { id: input.dataSourceId, title, properties: input.properties }, actor);
+      return { db, ds };
+    } catch (e) {
+      this.databases.delete(dbId);
+      throw e;
+    }
   }
 
   /** Adds a data source to a database (a second one makes older API versions fail on that database). */
@@ -213,13 +138,12 @@ export class Workspace {
     this.dataSources.set(id, ds);
     db.dataSourceIds.push(id);
     try {
-      this.addProperties(ds, input.properties ?? {}, 'body.properties', actor);
+      addProperties(this, ds, input.properties ?? {}, 'body.properties', actor);
       // Every data source has exactly one title property; Notion's UI names it "Name".
-      if (!ds.props.some((p) => p.type === 'title')) this.addProperties(ds, { Name: { title: {} } }, 'body.properties', actor);
+      if (!ds.props.some((p) => p.type === 'title')) addProperties(this, ds, { Name: { title: {} } }, 'body.properties', actor);
     } catch (e) {
       this.dataSources.delete(id);
       db.dataSourceIds.pop();
-      if (db.dataSourceIds.length === 0) this.databases.delete(db.id);
       throw e;
     }
     return ds;
@@ -242,142 +166,10 @@ export class Workspace {
     return null;
   }
 
-  private schemaContext(resolve?: (ref: string) => { dataSourceId: string; databaseId: string } | null): SchemaContext {
-    return { ids: this.ids, resolveDataSource: resolve ?? ((ref) => this.resolveDataSourceRef(ref)) };
-  }
 
-  /**
-   * Adds properties to a schema: plain ones and relations first, then rollups (which refer to them).
-   * A dual_property relation also creates its synced property on the target data source.
-   */
-  addProperties(
-    ds: DataSourceRecord,
-    configs: Record<string, any>,
-    path: string,
-    actor: string,
-    resolve?: (ref: string) => { dataSourceId: string; databaseId: string } | null,
-  ): void {
-    const ctx = this.schemaContext(resolve);
-    const entries = Object.entries(configs);
-    const rollups: Array<[PropertySchema, any, string]> = [];
-    const added: PropertySchema[] = [];
-    for (const [key, cfg] of entries) {
-      const at = `${path}.${key}`;
-      const name = isObject(cfg) && typeof cfg.name === 'string' ? cfg.name : key;
-      if (ds.propByName.has(name)) throw validation(`Property name ${name} is already in use.`);
-      const type = isObject(cfg) ? configType(cfg, at) : undefined;
-      if (type === 'title' && ds.props.some((p) => p.type === 'title')) {
-        throw validation(`Cannot create a second title property: ${name}.`);
-      }
-      const id = type === 'title' ? 'title' : this.ids.propertyId((x) => ds.propById.has(x));
-      const prop = parsePropertyConfig(name, cfg, at, ctx, id);
-      this.indexProperty(ds, prop);
-      added.push(prop);
-      if (prop.type === 'rollup') rollups.push([prop, cfg, at]);
-      if (prop.type === 'relation' && isObject(cfg.relation?.dual_property)) this.createSyncedRelation(ds, prop, cfg.relation.dual_property);
-    }
-    try {
-      for (const [prop, cfg, at] of rollups) {
-        resolveRollup(prop, cfg, at, ds.props, (id) => this.dataSources.get(id)?.props);
-      }
-    } catch (e) {
-      for (const p of added) this.unindexProperty(ds, p);
-      throw e;
-    }
-    this.touchDataSource(ds, actor);
-  }
 
-  private createSyncedRelation(ds: DataSourceRecord, prop: PropertySchema, dual: Record<string, any>): void {
-    const target = this.dataSources.get(prop.relation!.dataSourceId)!;
-    const dbTitle = this.databases.get(ds.databaseId)?.title.map((t) => t.plain_text).join('') || 'Untitled';
-    let name = typeof dual.synced_property_name === 'string' ? dual.synced_property_name : `Related to ${dbTitle} (${prop.name})`;
-    while (target.propByName.has(name)) name += ' 1';
-    const synced: PropertySchema = {
-      id: this.ids.propertyId((x) => target.propById.has(x)),
-      name,
-      type: 'relation',
-      description: null,
-      relation: { dataSourceId: ds.id, databaseId: ds.databaseId, dual: { syncedPropertyId: prop.id, syncedPropertyName: prop.name } },
-    };
-    prop.relation!.dual = { syncedPropertyId: synced.id, syncedPropertyName: synced.name };
-    this.indexProperty(target, synced);
-    target.version++;
-  }
-
-  private indexProperty(ds: DataSourceRecord, prop: PropertySchema): void {
-    ds.props.push(prop);
-    ds.propById.set(prop.id, prop);
-    ds.propByName.set(prop.name, prop);
-  }
-
-  private unindexProperty(ds: DataSourceRecord, prop: PropertySchema): void {
-    ds.props = ds.props.filter((p) => p !== prop);
-    ds.propById.delete(prop.id);
-    ds.propByName.delete(prop.name);
-  }
-
-  private reindex(ds: DataSourceRecord): void {
-    ds.propById = new Map(ds.props.map((p) => [p.id, p]));
-    ds.propByName = new Map(ds.props.map((p) => [p.name, p]));
-  }
-
-  /** Puts properties in the given name order (seeds add relations last but keep the author's order). */
-  reorderProperties(ds: DataSourceRecord, names: string[]): void {
-    const rank = new Map(names.map((n, i) => [n, i]));
-    ds.props.sort((a, b) => (rank.get(a.name) ?? 1e9) - (rank.get(b.name) ?? 1e9));
-  }
-
-  /**
-   * PATCH /v1/data_sources/:id `properties`: `null` deletes, `{ name }` renames, a config of the same
-   * type updates options/format, a config of another type converts (UNCERTAIN: values are dropped,
-   * Notion tries to convert them), an unknown key adds a property.
-   */
-  updateSchema(ds: DataSourceRecord, patch: Record<string, any>, actor: string): void {
-    for (const [key, cfg] of Object.entries(patch)) {
-      const at = `body.properties.${key}`;
-      const existing = this.findProperty(ds, key);
-      if (cfg === null) {
-        if (!existing) throw validation(`${key} is not a property that exists.`);
-        if (existing.type === 'title') throw validation('Cannot delete the title property.');
-        this.unindexProperty(ds, existing);
-        for (const p of ds.pages) delete p.values[existing.id];
-        continue;
-      }
-      if (!isObject(cfg)) throw bodyInvalid(at, 'an object or `null`', cfg);
-      const hasType = typeof cfg.type === 'string' || Object.keys(cfg).some((k) => k !== 'name' && k !== 'description');
-      if (!existing) {
-        if (!hasType) throw validation(`${key} is not a property that exists.`);
-        this.addProperties(ds, { [key]: cfg }, 'body.properties', actor);
-        continue;
-      }
-      if (typeof cfg.name === 'string' && cfg.name !== existing.name) {
-        if (ds.propByName.has(cfg.name)) throw validation(`Property name ${cfg.name} is already in use.`);
-        existing.name = cfg.name;
-      }
-      if (cfg.description !== undefined) existing.description = cfg.description;
-      if (hasType) {
-        const type = configType(cfg, at);
-        const body = isObject(cfg[type]) ? cfg[type] : {};
-        if (type === existing.type) {
-          if (existing.options) mergeOptions(existing, body.options, `${at}.${type}.options`, this.ids);
-          if (type === 'number' && typeof body.format === 'string') existing.numberFormat = body.format;
-          if (type === 'formula' && typeof body.expression === 'string') existing.formula = { expression: body.expression };
-          if (type === 'unique_id' && body.prefix !== undefined) existing.uniqueId = { prefix: body.prefix };
-        } else {
-          if (existing.type === 'title' || type === 'title') throw validation('Cannot change the type of the title property.');
-          const replaced = parsePropertyConfig(existing.name, cfg, at, this.schemaContext(), existing.id);
-          if (replaced.type === 'rollup') resolveRollup(replaced, cfg, at, ds.props, (id) => this.dataSources.get(id)?.props);
-          ds.props[ds.props.indexOf(existing)] = replaced;
-          for (const p of ds.pages) delete p.values[existing.id];
-        }
-      }
-      this.reindex(ds);
-    }
-    this.reindex(ds);
-    this.touchDataSource(ds, actor);
-  }
-
-  private touchDataSource(ds: DataSourceRecord, actor: string): void {
+  /** Records a schema/metadata change of a data source. */
+  touchDataSource(ds: DataSourceRecord, actor: string): void {
     ds.version++;
     this.version++;
     ds.lastEditedTime = this.now();

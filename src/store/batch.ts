@@ -34,8 +34,9 @@ export interface UpsertedRow {
 /**
  * INSERT … ON CONFLICT (key) DO UPDATE of every given column, but only where something differs, so
  * an unchanged row is not written (its updated_at stays, no trigger fires). Returns the rows
- * inserted or changed. Duplicate keys in `rows`: the last one wins. Chunks are separate
- * statements: pass a transaction as `sql` when all chunks must land together.
+ * inserted or changed. Duplicate keys in `rows`: the last one wins. An `id` column, when given, is
+ * used for new rows only (NULL → generated) and never updated. Chunks are separate statements:
+ * pass a transaction as `sql` when all chunks must land together. The table needs an `id` column.
  */
 export async function upsertRows(sql: Sql, spec: UpsertSpec, rows: Row[]): Promise<UpsertedRow[]> {
   const keyType = keyTypeOf(spec);
@@ -43,14 +44,16 @@ export async function upsertRows(sql: Sql, spec: UpsertSpec, rows: Row[]): Promi
   for (const [name, type] of Object.entries(columns)) assertColumn(name, type);
   const key = quoteIdent(spec.keyColumn);
   const names = Object.keys(columns);
-  const updatable = names.filter((c) => c !== spec.keyColumn);
+  // `id` is insert-only: a row's id never changes once other rows and the ledger point at it.
+  const updatable = names.filter((c) => c !== spec.keyColumn && c !== 'id');
   const list = names.map(quoteIdent).join(', ');
+  const value = (c: string) => (c === 'id' ? `coalesce(x."id", gen_random_uuid())` : `x.${quoteIdent(c)}`);
   const onConflict = updatable.length
     ? `DO UPDATE SET ${updatable.map((c) => `${quoteIdent(c)} = excluded.${quoteIdent(c)}`).join(', ')}
        WHERE ROW(${updatable.map((c) => `t.${quoteIdent(c)}`).join(', ')}) IS DISTINCT FROM ROW(${updatable.map((c) => `excluded.${quoteIdent(c)}`).join(', ')})`
     : 'DO NOTHING';
   const text = `INSERT INTO ${quoteIdent(spec.table)} AS t (${list})
-    SELECT ${names.map((c) => `x.${quoteIdent(c)}`).join(', ')} FROM ${recordset(columns)}
+    SELECT ${names.map(value).join(', ')} FROM ${recordset(columns)}
     ON CONFLICT (${key}) ${onConflict}
     RETURNING t."id"::text AS id, t.${key}::text AS key, (t.xmax = 0) AS inserted`;
 

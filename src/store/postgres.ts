@@ -67,6 +67,7 @@ class PostgresStore implements Store {
   private readonly guard = new TransactionGuard();
   /** Release functions of locks still held, so close() can end their connections. */
   private readonly heldLocks = new Set<() => Promise<void>>();
+  private closed = false;
   /** Connections that have had their session set up (see connect). */
   private readonly prepared = new WeakSet<pg.PoolClient>();
 
@@ -160,6 +161,8 @@ class PostgresStore implements Store {
   }
 
   async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
     await Promise.all([...this.heldLocks].map((release) => release()));
     await this.pool.end();
   }
@@ -174,6 +177,11 @@ class PostgresStore implements Store {
     try {
       client = await this.pool.connect();
     } catch (e) {
+      const max = this.pool.options.max ?? 10;
+      if (/timeout exceeded when trying to connect/i.test((e as Error).message) && this.pool.totalCount >= max) {
+        // Not the server's fault: every pooled connection is busy (held locks, long transactions).
+        throw new Error(`all ${max} database connections of this process are in use (each held tryLock keeps one); release locks sooner or raise maxConnections`);
+      }
       throw connectionError(this.databaseUrl, e);
     }
     if (!this.prepared.has(client)) {

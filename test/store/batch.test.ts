@@ -93,6 +93,18 @@ describe.each(storeBackends())('batched writers on %s', (kind) => {
     expect((await store.query('SELECT doc, n, ok FROM json_probe')).rows).toEqual([{ doc: { list: [1, { b: 'c' }] }, n: 7, ok: false }]);
   });
 
+  it('uses a given id for new rows only and never changes an existing id', async () => {
+    const spec: UpsertSpec = { ...BOOKS, columns: { id: 'uuid', ...BOOKS.columns } };
+    const chosen = '11111111-2222-4333-8444-555555555555';
+    const [created] = await upsertRows(store, spec, [{ id: chosen, ...book(1) }]);
+    expect(created).toEqual({ id: chosen, key: 'page-1', inserted: true });
+    const [generated] = await upsertRows(store, spec, [{ id: null, ...book(2) }]);
+    expect(generated.id).toMatch(/^[0-9a-f-]{36}$/);
+    const [updated] = await upsertRows(store, spec, [{ id: '99999999-2222-4333-8444-555555555555', ...book(1, { title: 'new' }) }]);
+    expect(updated).toEqual({ id: chosen, key: 'page-1', inserted: false });
+    expect((await readBook('page-1')).id).toBe(chosen);
+  });
+
   it('upserts 10,000 rows in a handful of statements', async () => {
     const rows = Array.from({ length: 10_000 }, (_, i) => book(i));
     const before = store.statementCount;

@@ -1,4 +1,4 @@
-import type { Config } from '../../config/index.ts';
+import { requireNotionToken, type Config } from '../../config/index.ts';
 import { runAll, runDataset } from '../../engine/runAll.ts';
 import type { RunResult } from '../../engine/result.ts';
 import type { Logger } from '../../lib/logger.ts';
@@ -18,6 +18,7 @@ export async function syncCommand(cmd: ParsedCommand, config: Config, logger: Lo
   if (hours !== undefined && cmd.flags.full) throw new UsageError('--hours and --full cannot be combined');
   const opts = { full: Boolean(cmd.flags.full), hours, dryRun: Boolean(cmd.flags['dry-run']) };
   const json = Boolean(cmd.flags.json);
+  requireNotionToken(config);
 
   const store = await openMigratedStore(config, logger);
   try {
