@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import type { Config } from '../config/index.ts';
 import { requireNotionToken } from '../config/index.ts';
-import { createNotionConnector } from '../connectors/notion/index.ts';
+import { createNotionConnector, type NotionConnector } from '../connectors/notion/index.ts';
 import type { RunContext } from '../engine/context.ts';
 import { systemClock, type Clock } from '../lib/clock.ts';
 import type { Logger } from '../lib/logger.ts';
@@ -25,9 +25,9 @@ export async function openMigratedStore(config: Config, logger: Logger, opts: { 
   return store;
 }
 
-/** Wires a run context from config: the store, a paced Notion connector, clock and logger. */
-export function createRunContext(config: Config, store: Store, logger: Logger, clock: Clock = systemClock): RunContext {
-  const notion = createNotionConnector({
+/** The paced, retrying Notion connector the config describes (a missing token is a ConfigError). */
+export function createConfiguredNotion(config: Config, logger: Logger, clock: Clock = systemClock): NotionConnector {
+  return createNotionConnector({
     token: requireNotionToken(config),
     baseUrl: config.notion.baseUrl,
     requestsPerSecond: config.notion.requestsPerSecond,
@@ -37,5 +37,10 @@ export function createRunContext(config: Config, store: Store, logger: Logger, c
     clock,
     logger,
   });
+}
+
+/** Wires a run context from config: the store, a paced Notion connector, clock and logger. */
+export function createRunContext(config: Config, store: Store, logger: Logger, clock: Clock = systemClock): RunContext {
+  const notion = createConfiguredNotion(config, logger, clock);
   return { store, notion, config, clock, logger };
 }

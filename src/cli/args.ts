@@ -56,6 +56,8 @@ export const HELP = `jarvis-sync — keeps Notion, Postgres/Supabase and Google 
 Usage:
   jarvis-sync start                        run the service (the demo when NOTION_TOKEN is not set)
   jarvis-sync sync <dataset|all> [--full] [--hours N] [--dry-run] [--json]
+  jarvis-sync setup [--dry-run]            prepare Notion for the two-way datasets: add the "Supabase ID"
+                                           property where missing, report mapping problems
   jarvis-sync migrate                      apply database migrations
   jarvis-sync demo [--once]                sample workspace in a local Notion emulator, synced into PGlite
   jarvis-sync emulate notion [--port N] [--host H] [--seed FILE]

@@ -4,6 +4,7 @@ import { HELP, parseCommand, UsageError } from './args.ts';
 import { demoCommand } from './commands/demo.ts';
 import { emulateCommand } from './commands/emulate.ts';
 import { migrateCommand } from './commands/migrate.ts';
+import { setupCommand } from './commands/setup.ts';
 import { startCommand } from './commands/start.ts';
 import { syncCommand } from './commands/sync.ts';
 
@@ -31,6 +32,8 @@ export async function main(argv: string[]): Promise<number> {
         return await migrateCommand(config, logger, out);
       case 'sync':
         return await syncCommand(cmd, config, logger, out);
+      case 'setup':
+        return await setupCommand(cmd, config, logger, out);
       case 'demo':
         return await demoCommand(cmd, config, logger, out);
       case 'start':

@@ -23,6 +23,8 @@ export function resultsToJson(results: RunResult[]) {
       duration_ms: r.durationMs,
       message: r.message,
       ...(r.errors.length ? { error_details: r.errors.slice(0, 50) } : {}),
+      ...(r.writes ? { writes: r.writes } : {}),
+      ...(r.conflicts ? { conflicts: r.conflicts } : {}),
       ...(r.plan ? { plan: r.plan } : {}),
     })),
   };
@@ -31,10 +33,21 @@ export function resultsToJson(results: RunResult[]) {
 /** Human output: one summary line per dataset, then the dry-run plan and errors. */
 export function printResult(r: RunResult, write: (line: string) => void): void {
   write(summarize(r));
+  const changes = (list: Array<{ field: string; from: unknown; to: unknown }>) => list.map((f) => `${f.field} ${JSON.stringify(f.from)} → ${JSON.stringify(f.to)}`).join(', ');
   for (const e of r.plan ?? []) {
-    if (e.action === 'create') write(`  + create ${e.key}`);
+    if ('toNotion' in e) {
+      const id = e.recordId ?? e.pageId;
+      if (e.action === 'create-in-notion') write(`  + create in Notion: row ${id}`);
+      else if (e.action === 'create-in-postgres') write(`  + create in Postgres: page ${id}`);
+      else if (e.action === 'link') write(`  = link ${id} (already equal)`);
+      else {
+        if (e.toNotion.length) write(`  → Notion ${e.pageId}: ${changes(e.toNotion)}`);
+        if (e.toPostgres.length) write(`  → Postgres ${e.recordId}: ${changes(e.toPostgres)}`);
+      }
+      for (const c of e.conflicts) write(`  ! conflict on ${c.field}: Notion ${JSON.stringify(c.notion)} vs Postgres ${JSON.stringify(c.postgres)} → ${c.winner} wins (${c.reason})`);
+    } else if (e.action === 'create') write(`  + create ${e.key}`);
     else if (e.action === 'delete') write(`  - delete ${e.key} (trashed in Notion)`);
-    else write(`  ~ ${e.restore ? 'restore' : 'update'} ${e.key}: ${e.fields.map((f) => `${f.field} ${JSON.stringify(f.from)} → ${JSON.stringify(f.to)}`).join(', ')}`);
+    else write(`  ~ ${e.restore ? 'restore' : 'update'} ${e.key}: ${changes(e.fields)}`);
   }
   for (const e of r.errors.slice(0, 20)) write(`  ! ${e.error}`);
   if (r.errors.length > 20) write(`  … and ${r.errors.length - 20} more errors (see sync_logs)`);

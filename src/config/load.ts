@@ -30,8 +30,16 @@ export interface Config {
   sync: {
     /** Incremental reads start this far before the stored cursor (Notion truncates timestamps to the minute). */
     overlapSeconds: number;
-    /** The spec's safety valve: a full sync aborts when Notion returns fewer than ratio × Postgres's rows. */
+    /** The spec's safety valve: a full sync aborts when one side returns fewer than ratio × the other's rows. */
     safetyValveRatio: number;
+    /** Deletion valve: a run aborts when it would delete more than this share of a dataset… */
+    deletionValveShare: number;
+    /** …and more than this many records (small deletions never trip it). */
+    deletionValveMinimum: number;
+    /** The spec's 5-second buffer: edits closer than this are a tie. */
+    conflictBufferSeconds: number;
+    /** Which side wins a tie. */
+    tieWinner: 'notion' | 'postgres';
   };
   datasets: ResolvedDataset[];
   logLevel: string;
@@ -89,6 +97,10 @@ export function loadConfig(opts: LoadConfigOptions = {}): Config {
     sync: {
       overlapSeconds: file.sync?.overlapSeconds ?? 120,
       safetyValveRatio: file.sync?.safetyValveRatio ?? 0.1,
+      deletionValveShare: file.sync?.deletionValveShare ?? 0.2,
+      deletionValveMinimum: file.sync?.deletionValveMinimum ?? 5,
+      conflictBufferSeconds: file.sync?.conflictBufferSeconds ?? 5,
+      tieWinner: file.sync?.tieWinner ?? 'notion',
     },
     datasets: presetDatasets.map((d) => applyOverride(d, overrides[d.name], env, configFile)),
     logLevel,

@@ -33,6 +33,10 @@ export const configFileSchema = z
       .object({
         overlapSeconds: z.number().int().min(60).max(86_400).optional(),
         safetyValveRatio: z.number().min(0).max(1).optional(),
+        deletionValveShare: z.number().min(0).max(1).optional(),
+        deletionValveMinimum: z.number().int().min(0).optional(),
+        conflictBufferSeconds: z.number().min(0).max(3600).optional(),
+        tieWinner: z.enum(['notion', 'postgres']).optional(),
       })
       .strict()
       .optional(),

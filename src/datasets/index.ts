@@ -1,14 +1,20 @@
 import type { DatasetDescriptor } from './types.ts';
 import { books } from './books.ts';
+import { contacts } from './contacts.ts';
 import { highlights } from './highlights.ts';
+import { journals } from './journals.ts';
+import { meetings } from './meetings.ts';
+import { reflections } from './reflections.ts';
+import { tasks } from './tasks.ts';
 
 export type { DatasetDescriptor, FieldDef, FieldKind, SyncPattern } from './types.ts';
 
 /**
  * The registry of built-in datasets. Adding a dataset is adding one descriptor file here.
- * Order is the spec's `/sync/all` order: contacts, two-way datasets, Google, then books and highlights.
+ * Listed in the spec's `/sync/all` order: contacts first (meetings link to them), two-way before
+ * one-way, books and highlights last.
  */
-export const presetDatasets: DatasetDescriptor[] = [books, highlights];
+export const presetDatasets: DatasetDescriptor[] = [contacts, meetings, tasks, reflections, journals, books, highlights];
 
-/** The spec's sync order, by name (datasets that are not built yet are simply absent from the registry). */
+/** The spec's sync order, by name (datasets not built yet are simply absent from the registry). */
 export const syncOrder = ['contacts', 'meetings', 'tasks', 'reflections', 'journals', 'calendar', 'gmail', 'books', 'highlights'];

@@ -32,6 +32,11 @@ export interface FieldDef {
   relation?: { dataset: string };
   /** Date fields: optional column receiving the date's end. */
   endColumn?: string;
+  /**
+   * The column is an array (e.g. contacts.emails) and Notion holds only its first element (the
+   * primary). Writing from Notion replaces the first element and keeps the others.
+   */
+  primaryOfArray?: boolean;
 }
 
 export type SyncPattern = 'one-way' | 'two-way' | 'contacts';

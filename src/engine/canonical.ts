@@ -11,6 +11,16 @@ export type CanonicalRecord = Record<string, CanonicalValue>;
 /** A raw field value as read from Notion, before relation ids are resolved to Postgres ids. */
 export type RawNotionValue = CanonicalValue | { start: string; end: string | null; time_zone?: string | null } | undefined;
 
+/** The canonical type of a field: an array column whose first element Notion holds is a scalar. */
+function canonicalType(f: FieldDef): string {
+  return f.primaryOfArray ? f.columnType.replace('[]', '') : f.columnType;
+}
+
+/** Notion keeps each option or related page once; so does the canonical form. */
+function dedupe(v: CanonicalValue): CanonicalValue {
+  return Array.isArray(v) ? [...new Set(v)] : v;
+}
+
 /** Canonical keys of a dataset: each field, plus the end column of date ranges. */
 export function canonicalKeys(fields: FieldDef[]): string[] {
   return fields.flatMap((f) => (f.endColumn ? [f.field, f.endColumn] : [f.field]));
@@ -84,13 +94,14 @@ export function canonicalFromNotion(
         else missing.push(p);
       }
       if (missing.length) unresolved.push({ field: f.field, pageIds: missing });
-      record[f.field] = f.columnType === 'uuid[]' ? ids : (ids[0] ?? null);
+      record[f.field] = f.columnType === 'uuid[]' ? (dedupe(ids) as string[]) : (ids[0] ?? null);
     } else if (f.kind === 'date') {
       const d = v as { start: string; end: string | null } | null | undefined;
       record[f.field] = normalizeForColumn(f.columnType, d?.start ?? null);
       if (f.endColumn) record[f.endColumn] = normalizeForColumn(f.columnType, d?.end ?? null);
     } else {
-      record[f.field] = normalizeForColumn(f.columnType, v);
+      const value = normalizeForColumn(canonicalType(f), v);
+      record[f.field] = f.kind === 'multi_select' ? dedupe(value) : value;
     }
   }
   return { record, unresolved };
@@ -100,7 +111,12 @@ export function canonicalFromNotion(
 export function canonicalFromRow(fields: FieldDef[], row: Record<string, unknown>): CanonicalRecord {
   const record: CanonicalRecord = {};
   for (const f of fields) {
-    record[f.field] = normalizeForColumn(f.columnType, row[f.column]);
+    const raw = row[f.column];
+    if (f.primaryOfArray) record[f.field] = normalizeForColumn(canonicalType(f), Array.isArray(raw) ? raw[0] : raw);
+    else {
+      const value = normalizeForColumn(f.columnType, raw);
+      record[f.field] = f.kind === 'multi_select' || f.kind === 'relation' ? dedupe(value) : value;
+    }
     if (f.endColumn) record[f.endColumn] = normalizeForColumn(f.columnType, row[f.endColumn]);
   }
   return record;
@@ -120,11 +136,19 @@ export function sameValue(a: CanonicalValue, b: CanonicalValue): boolean {
   return a === b;
 }
 
-/** Maps a canonical record onto Postgres column names for writing. */
-export function recordToColumns(fields: FieldDef[], record: CanonicalRecord): Record<string, CanonicalValue> {
+/**
+ * Maps a canonical record onto Postgres column names for writing. For an array column whose first
+ * element Notion holds (contacts' emails), the primary is replaced and the other entries kept.
+ */
+export function recordToColumns(fields: FieldDef[], record: CanonicalRecord, existing?: Record<string, unknown>): Record<string, CanonicalValue> {
   const row: Record<string, CanonicalValue> = {};
   for (const f of fields) {
-    row[f.column] = record[f.field] ?? null;
+    if (f.primaryOfArray) {
+      const current = Array.isArray(existing?.[f.column]) ? (existing![f.column] as unknown[]).map(String) : [];
+      const primary = record[f.field] as string | null;
+      const rest = current.slice(1).filter((x) => x !== primary);
+      row[f.column] = primary ? [primary, ...rest] : rest;
+    } else row[f.column] = record[f.field] ?? null;
     if (f.endColumn) row[f.endColumn] = record[f.endColumn] ?? null;
   }
   return row;

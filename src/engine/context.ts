@@ -11,6 +11,11 @@ export interface RunContext {
   config: Config;
   clock: Clock;
   logger: Logger;
+  /**
+   * Test hook called at each step boundary of a write path (e.g. "create:notion-accepted"); a test
+   * throws from it to simulate a crash at exactly that point. Never set in production.
+   */
+  failpoint?: (name: string) => void | Promise<void>;
 }
 
 export interface RunOptions {
@@ -20,6 +25,8 @@ export interface RunOptions {
   hours?: number;
   /** Plan only: report what would change and write nothing. */
   dryRun?: boolean;
+  /** Proceed even when the deletion valve would abort the run. */
+  force?: boolean;
 }
 
 export function datasetByName(config: Config, name: string): ResolvedDataset | undefined {

@@ -13,9 +13,12 @@ export function windowStart(cursor: string, overlapSeconds: number): string {
  * The next cursor: the newest edit time synced, but never past a record that failed — its edit
  * time bounds the cursor so the next run reads it again (besides the explicit retry list).
  */
-export function nextCursor(previous: string | null, syncedEditTimes: string[], failedEditTimes: string[], fallback: string): string | null {
+export function nextCursor(previous: string | null, syncedEditTimes: string[], failedEditTimes: string[], fallback: string, now?: string): string | null {
   let next = previous;
   for (const t of syncedEditTimes) if (!next || t > next) next = t;
   for (const t of failedEditTimes) if (next && t < next) next = t;
+  // A timestamp from the future (imported data, clock skew) must not push the cursor past edits
+  // that are about to happen; re-reading a little is cheap, missing an edit is not.
+  if (next && now && next > now) next = now;
   return next ?? fallback;
 }

@@ -29,6 +29,11 @@ export async function resolveDataSourceId(sql: Sql, notion: NotionConnector, ds:
     if (!p) problems.push(`no property "${f.property}" (${f.kind})`);
     else if (p.type !== f.kind) problems.push(`"${f.property}" is ${p.type}, expected ${f.kind}`);
   }
+  if (ds.rowIdProperty) {
+    const p = info.properties[ds.rowIdProperty];
+    if (!p) problems.push(`no property "${ds.rowIdProperty}" (rich_text; it remembers each page's Postgres row — run \`jarvis-sync setup\` to add it)`);
+    else if (p.type !== 'rich_text') problems.push(`"${ds.rowIdProperty}" is ${p.type}, expected rich_text`);
+  }
   if (problems.length) {
     throw new SchemaMismatchError(
       `${ds.name}: Notion data source "${info.title}" does not match the mapping: ${problems.join('; ')}. Rename the properties in Notion or override them in the config file (datasets.${ds.name}.properties).`,

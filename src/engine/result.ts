@@ -1,4 +1,13 @@
+import type { Conflict } from './mergeTwoWay.ts';
 import type { PlanEntry } from './planOneWay.ts';
+import type { TwoWayEntry } from './planTwoWay.ts';
+
+export interface WriteCounts {
+  created: number;
+  updated: number;
+  deleted: number;
+  restored: number;
+}
 
 export type RunStatus = 'success' | 'error' | 'aborted' | 'locked' | 'skipped';
 
@@ -27,7 +36,11 @@ export interface RunResult {
   durationMs: number;
   message: string;
   /** Dry runs: what would be done. */
-  plan?: PlanEntry[];
+  plan?: Array<PlanEntry | TwoWayEntry>;
+  /** Two-way runs: fields changed on both sides, with both values and the winner. */
+  conflicts?: Array<Conflict & { recordId: string | null; pageId: string | null }>;
+  /** Two-way runs: writes per destination. */
+  writes?: { notion: WriteCounts; postgres: WriteCounts };
 }
 
 export function emptyResult(dataset: string, mode: 'full' | 'incremental', dryRun: boolean): RunResult {

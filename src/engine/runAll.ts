@@ -4,6 +4,7 @@ import { writeSyncLog } from '../store/index.ts';
 import type { RunContext, RunOptions } from './context.ts';
 import { emptyResult, type RunResult } from './result.ts';
 import { runOneWay } from './runOneWay.ts';
+import { runTwoWay } from './runTwoWay.ts';
 
 /** Runs one dataset with the runner of its pattern; an unconfigured dataset is skipped, not an error. */
 export async function runDataset(ctx: RunContext, ds: ResolvedDataset, opts: RunOptions = {}): Promise<RunResult> {
@@ -16,6 +17,8 @@ export async function runDataset(ctx: RunContext, ds: ResolvedDataset, opts: Run
   switch (ds.pattern) {
     case 'one-way':
       return runOneWay(ctx, ds, opts);
+    case 'two-way':
+      return runTwoWay(ctx, ds, opts);
     default: {
       const r = emptyResult(ds.name, opts.full ? 'full' : 'incremental', Boolean(opts.dryRun));
       r.status = 'skipped';

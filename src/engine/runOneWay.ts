@@ -5,16 +5,7 @@
  */
 import type { ResolvedDataset } from '../config/index.ts';
 import type { NotionPage } from '../connectors/notion/types.ts';
-import {
-  clearFailures,
-  listFailures,
-  quoteIdent,
-  recordFailures,
-  selectRowsByKeys,
-  softDeleteByKeys,
-  upsertRows,
-  writeSyncLogs,
-} from '../store/index.ts';
+import { clearFailures, listFailures, quoteIdent, recordFailures, selectRowsByKeys, softDeleteByKeys, upsertRows } from '../store/index.ts';
 import type { ColumnType } from '../store/types.ts';
 import { canonicalFromNotion, canonicalFromRow, recordToColumns, type RawNotionValue } from './canonical.ts';
 import type { RunContext, RunOptions } from './context.ts';
@@ -23,8 +14,9 @@ import { readCursor, writeCursor } from './cursorStore.ts';
 import { resolveDataSourceId } from './dataSource.ts';
 import { planOneWay, type PlanEntry, type SourceRecord, type TargetRecord } from './planOneWay.ts';
 import { readNotionFields } from './readNotionFields.ts';
-import { emptyResult, summarize, type RunResult } from './result.ts';
-import { checkSafetyValve, SafetyValveError } from './safetyValve.ts';
+import type { RunResult } from './result.ts';
+import { runFramed } from './runFrame.ts';
+import { checkSafetyValve } from './safetyValve.ts';
 
 interface ReadPage {
   key: string;
@@ -33,39 +25,13 @@ interface ReadPage {
 }
 
 export async function runOneWay(ctx: RunContext, ds: ResolvedDataset, opts: RunOptions = {}): Promise<RunResult> {
-  const { store, notion, clock, logger } = ctx;
-  const dryRun = Boolean(opts.dryRun);
-  const started = clock.now();
-  const requestsBefore = notion.stats.requests;
-
-  const release = await store.tryLock(`jarvis-sync:dataset:${ds.name}`);
-  if (!release) {
-    const r = emptyResult(ds.name, opts.full ? 'full' : 'incremental', dryRun);
-    r.status = 'locked';
-    r.message = `another sync of ${ds.name} is already running; try again when it finishes`;
-    return r;
-  }
-  try {
-    const cursor = await readCursor(store, ds.name);
+  return runFramed(ctx, ds, opts, async (result, started) => {
+    const cursor = await readCursor(ctx.store, ds.name);
     const full = Boolean(opts.full) || (!cursor && opts.hours === undefined);
-    const result = emptyResult(ds.name, full ? 'full' : 'incremental', dryRun);
+    result.mode = full ? 'full' : 'incremental';
     const since = full ? undefined : opts.hours !== undefined ? new Date(started - opts.hours * 3_600_000).toISOString() : windowStart(cursor!, ctx.config.sync.overlapSeconds);
-    try {
-      await syncPages(ctx, ds, { full, since, dryRun, cursor, started }, result);
-    } catch (e) {
-      result.status = e instanceof SafetyValveError ? 'aborted' : 'error';
-      result.message = (e as Error).message;
-      logger.error({ dataset: ds.name, err: (e as Error).message }, 'sync run failed');
-    }
-    result.notionRequests = notion.stats.requests - requestsBefore;
-    result.durationMs = clock.now() - started;
-    if (result.status === 'success' && result.errors.length) result.status = 'error';
-    if (!result.message) result.message = summarize(result);
-    if (!dryRun) await logRun(ctx, ds, result, started);
-    return result;
-  } finally {
-    await release();
-  }
+    await syncPages(ctx, ds, { full, since, dryRun: Boolean(opts.dryRun), cursor, started }, result);
+  });
 }
 
 async function syncPages(
@@ -151,7 +117,8 @@ async function syncPages(
   // 6. Cursor: newest synced edit, never past a failure.
   const synced = sources.filter((s) => !failedKeys.has(s.key)).map((s) => s.editedAt);
   const fallback = new Date(Math.floor(run.started / 60_000) * 60_000 - ctx.config.sync.overlapSeconds * 1000).toISOString();
-  const next = nextCursor(run.cursor, synced, failedEditTimes, fallback);
+  const nowMinute = new Date(Math.floor(ctx.clock.now() / 60_000) * 60_000).toISOString();
+  const next = nextCursor(run.cursor, synced, failedEditTimes, fallback, nowMinute);
   if (next && next !== run.cursor) await writeCursor(store, ds.name, next);
 }
 
@@ -249,24 +216,4 @@ async function activePageIds(ctx: RunContext, ds: ResolvedDataset): Promise<stri
     `SELECT notion_page_id FROM ${quoteIdent(ds.table)} WHERE deleted_at IS NULL AND notion_page_id IS NOT NULL`,
   );
   return rows.map((r) => r.notion_page_id);
-}
-
-/** One summary row per run (`<dataset>_sync`) plus one row per record error and warning, in one statement. */
-async function logRun(ctx: RunContext, ds: ResolvedDataset, r: RunResult, started: number): Promise<void> {
-  const endTime = new Date(ctx.clock.now());
-  const startTime = new Date(started);
-  const status = r.status === 'success' ? 'success' : 'error';
-  const { plan: _plan, errors, warnings, ...counts } = r;
-  await writeSyncLogs(ctx.store, [
-    {
-      eventType: `${ds.name}_sync`,
-      status,
-      message: r.message,
-      details: { ...counts, errors: errors.length, warnings: warnings.length },
-      startTime,
-      endTime,
-    },
-    ...errors.slice(0, 500).map((e) => ({ eventType: `${ds.name}_record`, status: 'error' as const, message: e.error, details: { notion_page_id: e.key, kind: e.kind ?? null } })),
-    ...warnings.slice(0, 500).map((w) => ({ eventType: `${ds.name}_record`, status: 'warning' as const, message: w })),
-  ]);
 }

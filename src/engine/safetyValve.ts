@@ -17,3 +17,16 @@ export function checkSafetyValve(sourceCount: number, destinationCount: number, 
     );
   }
 }
+
+/**
+ * The deletion valve: a run that would delete (trash in Notion or soft-delete in Postgres) more
+ * than `share` of a dataset — and more than `minimum` records — aborts unless forced.
+ */
+export function checkDeletionValve(deletions: number, datasetSize: number, opts: { share: number; minimum: number; force?: boolean }): void {
+  if (opts.force) return;
+  if (deletions > opts.minimum && deletions > datasetSize * opts.share) {
+    throw new SafetyValveError(
+      `Deletion valve triggered: this run would delete ${deletions} of ${datasetSize} records (more than ${Math.round(opts.share * 100)}%). Nothing was changed; check the source, or rerun with --force if the deletions are intended.`,
+    );
+  }
+}

@@ -54,4 +54,7 @@ describe('cursor', () => {
     expect(nextCursor(null, [], [], '2026-01-01T09:58:00.000Z')).toBe('2026-01-01T09:58:00.000Z');
     expect(nextCursor('2026-01-01T10:00:00.000Z', [], [], 'x')).toBe('2026-01-01T10:00:00.000Z');
   });
+  it('never moves past now, so future-dated pages cannot hide the next edits', () => {
+    expect(nextCursor(null, ['2027-05-01T00:00:00.000Z'], [], 'x', '2026-01-01T10:00:00.000Z')).toBe('2026-01-01T10:00:00.000Z');
+  });
 });

@@ -17,6 +17,7 @@ import {
   type FullDataSourceQueryArgs,
   type GetPagePropertyParameters,
   type QueryDataSourceParameters,
+  type UpdateDataSourceParameters,
   type UpdatePageParameters,
 } from '@notionhq/client';
 import { systemClock } from '../../lib/clock.ts';
@@ -190,6 +191,28 @@ export function createNotionConnector(opts: NotionConnectorOptions): NotionConne
     return found;
   }
 
+  async function addProperties(dataSourceId: string, properties: Record<string, unknown>): Promise<DataSourceInfo> {
+    const data_source_id = requireDashedId(dataSourceId, 'data source id');
+    const names = Object.keys(properties ?? {});
+    if (names.length === 0) throw validationError(`addProperties(${data_source_id}) needs at least one property: nothing to add`);
+    for (const name of names) {
+      const config = properties[name];
+      if (typeof config !== 'object' || config === null || Array.isArray(config)) {
+        // null would delete the property in Notion; a bare string would be refused by Notion anyway.
+        throw validationError(`addProperties(${data_source_id}): property "${name}" needs a configuration object such as { rich_text: {} }`);
+      }
+    }
+    // Adding the same properties twice leaves the schema as adding them once (an existing property
+    // of the same type is left as is): safe to repeat after a 5xx or a timeout.
+    const dataSource = await call('idempotent_write', 'PATCH /v1/data_sources/:id', () =>
+      client.dataSources.update({ data_source_id, properties: properties as UpdateDataSourceParameters['properties'] }),
+    );
+    if (!isFullDataSource(dataSource)) {
+      throw new NotionSyncError({ kind: 'auth', retryable: false, message: `Notion returned only a partial data source ${data_source_id}: give the integration the "read content" capability` });
+    }
+    return toDataSourceInfo(dataSource, null);
+  }
+
   return {
     resolveDataSource,
     queryPages,
@@ -197,6 +220,7 @@ export function createNotionConnector(opts: NotionConnectorOptions): NotionConne
     createPage,
     updatePage,
     findPagesByRichText,
+    addProperties,
     stats,
     resetStats: () => resetStats(stats),
   };

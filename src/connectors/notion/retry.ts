@@ -16,7 +16,8 @@ import type { NotionRequestStats } from './types.ts';
 
 /**
  * read: GET retrieve, property items, and query (a POST that only reads).
- * idempotent_write: PATCH /v1/pages with a full-value body — sending it twice equals once.
+ * idempotent_write: PATCH /v1/pages with a full-value body, PATCH /v1/data_sources adding
+ *   properties — sending it twice equals once.
  * create: POST /v1/pages — not idempotent (Notion has no idempotency key).
  */
 export type RequestKind = 'read' | 'idempotent_write' | 'create';

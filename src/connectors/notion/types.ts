@@ -104,6 +104,13 @@ export interface NotionConnector {
    * Used to find a page that a failed create may have committed (mayHaveCommitted) before creating it again.
    */
   findPagesByRichText(dataSourceId: string, propertyName: string, value: string): Promise<NotionPage[]>;
+  /**
+   * Adds properties to a data source's schema (PATCH /v1/data_sources/:id), e.g.
+   * `{ 'Supabase ID': { rich_text: {} } }`, and returns the updated schema. Pass only properties
+   * that are missing: Notion treats a key naming an existing property as an edit of it (a config of
+   * another type converts it). Retried like an update: sending the same additions twice equals once.
+   */
+  addProperties(dataSourceId: string, properties: Record<string, unknown>): Promise<DataSourceInfo>;
   readonly stats: NotionRequestStats;
   resetStats(): void;
 }

@@ -259,6 +259,38 @@ describe('pages', () => {
     expect(mock.calls[0]!.body.filter).toEqual({ property: 'Postgres ID', rich_text: { equals: 'row-42' } });
   });
 
+  it('addProperties patches the data source schema and returns it; refuses empty or null configs before any request', async () => {
+    const { mock, notion } = setup();
+    mock.on('PATCH /v1/data_sources/:id', (req) => {
+      const ds = dataSource(req.params.id!, DB_ID);
+      for (const [name, cfg] of Object.entries<any>(req.body.properties)) {
+        (ds.properties as Record<string, unknown>)[name] = { id: 'new%3D', name, type: Object.keys(cfg)[0], ...cfg, description: null };
+      }
+      return json(ds);
+    });
+    const info = await notion.addProperties(DS_ID.replace(/-/g, ''), { 'Supabase ID': { rich_text: {} } });
+    expect(mock.calls.map((c) => `${c.method} ${c.path}`)).toEqual([`PATCH /v1/data_sources/${DS_ID}`]);
+    expect(mock.calls[0]!.body).toEqual({ properties: { 'Supabase ID': { rich_text: {} } } });
+    expect(info).toMatchObject({ dataSourceId: DS_ID, databaseId: DB_ID, title: 'Tasks' });
+    expect(info.properties['Supabase ID']).toMatchObject({ name: 'Supabase ID', type: 'rich_text' });
+    expect(notion.stats.byEndpoint).toEqual({ 'PATCH /v1/data_sources/:id': 1 });
+
+    await expect(notion.addProperties(DS_ID, {})).rejects.toMatchObject({ kind: 'validation' });
+    await expect(notion.addProperties(DS_ID, { Gone: null })).rejects.toMatchObject({ kind: 'validation', message: expect.stringMatching(/"Gone"/) });
+    await expect(notion.addProperties('nope', { X: { rich_text: {} } })).rejects.toMatchObject({ kind: 'validation' });
+    expect(mock.calls).toHaveLength(1);
+  });
+
+  it('addProperties goes through the pacer and the retry policy: a 503 is retried (the PATCH is idempotent)', async () => {
+    const { mock, notion } = setup();
+    mock.on('PATCH /v1/data_sources/:id', [notionError(503, 'service_unavailable'), json(dataSource(DS_ID, DB_ID))]);
+    const info = await notion.addProperties(DS_ID, { 'Supabase ID': { rich_text: {} } });
+    expect(info.dataSourceId).toBe(DS_ID);
+    expect(mock.calls).toHaveLength(2);
+    expect(mock.calls[1]!.body).toEqual(mock.calls[0]!.body);
+    expect(notion.stats.retries).toBe(1);
+  });
+
   it('resetStats zeroes the live stats object', async () => {
     const { mock, notion } = setup();
     mock.on('GET /v1/pages/:id', (req) => json(page(req.params.id!)));

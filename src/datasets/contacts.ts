@@ -1,0 +1,21 @@
+import type { DatasetDescriptor } from './types.ts';
+
+/**
+ * Contacts, Notion ⇄ Postgres side (Google joins as the third party later). Notion holds the
+ * primary email and phone; Postgres keeps every address, primary first.
+ */
+export const contacts: DatasetDescriptor = {
+  name: 'contacts',
+  table: 'contacts',
+  pattern: 'two-way',
+  databaseIdEnv: 'NOTION_CONTACTS_DATABASE_ID',
+  rowIdProperty: 'Supabase ID',
+  fields: [
+    { field: 'name', property: 'Name', kind: 'title', column: 'name', columnType: 'text' },
+    { field: 'email', property: 'Email', kind: 'email', column: 'emails', columnType: 'text[]', primaryOfArray: true },
+    { field: 'phone', property: 'Phone', kind: 'phone_number', column: 'phones', columnType: 'text[]', primaryOfArray: true },
+    { field: 'company', property: 'Company', kind: 'rich_text', column: 'company', columnType: 'text' },
+    { field: 'notes', property: 'Notes', kind: 'rich_text', column: 'notes', columnType: 'text' },
+    { field: 'tags', property: 'Tags', kind: 'multi_select', column: 'tags', columnType: 'text[]' },
+  ],
+};

@@ -1,0 +1,132 @@
+/**
+ * The two-way plan, pure: for every affected record, what each side must receive so both end up
+ * with the same merged value. A side whose current value was not read stands in with the base.
+ */
+import type { FieldDef } from '../datasets/types.ts';
+import { canonicalFromRow, changedFields, recordToColumns, sameValue, type CanonicalRecord, type CanonicalValue } from './canonical.ts';
+import { mergeTwoWay, type Conflict, type Side } from './mergeTwoWay.ts';
+
+/** Canonical key of the soft-delete state: merged like any field, so deletes and restores propagate both ways. */
+export const DELETED = '_deleted';
+
+export interface NotionState {
+  pageId: string;
+  record: CanonicalRecord;
+  editedAt: number;
+}
+
+export interface PostgresState {
+  recordId: string;
+  record: CanonicalRecord;
+  updatedAt: number;
+  row: Record<string, unknown>;
+}
+
+export interface PairInput {
+  recordId: string | null;
+  pageId: string | null;
+  notion?: NotionState;
+  postgres?: PostgresState;
+  base: CanonicalRecord | null;
+}
+
+export interface FieldChange {
+  field: string;
+  from: CanonicalValue;
+  to: CanonicalValue;
+}
+
+export type TwoWayAction = 'create-in-notion' | 'create-in-postgres' | 'update' | 'link' | 'none';
+
+export interface TwoWayEntry {
+  action: TwoWayAction;
+  recordId: string | null;
+  pageId: string | null;
+  /** The value both sides hold after the run. */
+  final: CanonicalRecord;
+  toNotion: FieldChange[];
+  toPostgres: FieldChange[];
+  conflicts: Conflict[];
+  notionEditedAt: number | null;
+}
+
+export interface PlanOptions {
+  fields: FieldDef[];
+  bufferMs: number;
+  tieWinner: Side;
+}
+
+export function twoWayKeys(fields: FieldDef[]): string[] {
+  return [...fields.flatMap((f) => (f.endColumn ? [f.field, f.endColumn] : [f.field])), DELETED];
+}
+
+const diff = (from: CanonicalRecord, to: CanonicalRecord, keys: string[]): FieldChange[] =>
+  changedFields(pick(from, keys), pick(to, keys)).map((field) => ({ field, from: from[field] ?? null, to: to[field] ?? null }));
+
+function pick(r: CanonicalRecord, keys: string[]): CanonicalRecord {
+  const out: CanonicalRecord = {};
+  for (const k of keys) out[k] = r[k] ?? (k === DELETED ? false : null);
+  return out;
+}
+
+export function planPair(pair: PairInput, opts: PlanOptions): TwoWayEntry {
+  const keys = twoWayKeys(opts.fields);
+  const entry = (action: TwoWayAction, final: CanonicalRecord, extra: Partial<TwoWayEntry> = {}): TwoWayEntry => ({
+    action,
+    recordId: pair.recordId,
+    pageId: pair.pageId,
+    final,
+    toNotion: [],
+    toPostgres: [],
+    conflicts: [],
+    notionEditedAt: pair.notion?.editedAt ?? null,
+    ...extra,
+  });
+
+  // A row with no page: create the page (a row deleted before it was ever synced stays local).
+  if (!pair.pageId) {
+    const p = pair.postgres!;
+    if (p.record[DELETED]) return entry('none', p.record);
+    return entry('create-in-notion', p.record, { toNotion: diff({}, p.record, keys).filter((c) => c.field !== DELETED) });
+  }
+  // A page with no row: create the row.
+  if (!pair.recordId) {
+    const n = pair.notion!;
+    if (n.record[DELETED]) return entry('none', n.record);
+    const final = normalizeThroughRow(opts.fields, n.record, undefined);
+    return entry('create-in-postgres', final, { toPostgres: diff({}, final, keys).filter((c) => c.field !== DELETED), toNotion: diff(n.record, final, keys) });
+  }
+
+  const n = pair.notion?.record ?? pair.base;
+  const p = pair.postgres?.record ?? pair.base;
+  if (!n || !p) throw new Error(`record ${pair.recordId}: neither side's value nor a base is known`);
+  const { merged, conflicts } = mergeTwoWay({
+    base: pair.base ? pick(pair.base, keys) : null,
+    notion: pick(n, keys),
+    postgres: pick(p, keys),
+    notionEditedAt: pair.notion?.editedAt ?? 0,
+    postgresEditedAt: pair.postgres?.updatedAt ?? 0,
+    keys,
+    bufferMs: opts.bufferMs,
+    tieWinner: opts.tieWinner,
+  });
+  const final = normalizeThroughRow(opts.fields, merged, pair.postgres?.row);
+  // A deleted record only carries its deletion: a trashed page takes no property edits.
+  const sendable = (changes: FieldChange[]) => (final[DELETED] ? changes.filter((c) => c.field === DELETED) : changes);
+  const toNotion = sendable(diff(pick(n, keys), final, keys));
+  const toPostgres = sendable(diff(pick(p, keys), final, keys));
+  const baseUpToDate = pair.base !== null && keys.every((k) => sameValue(pair.base![k] ?? (k === DELETED ? false : null), final[k] ?? null));
+  const action: TwoWayAction = toNotion.length || toPostgres.length ? 'update' : baseUpToDate ? 'none' : 'link';
+  return entry(action, final, { toNotion, toPostgres, conflicts });
+}
+
+/**
+ * The merged value as Postgres will hold it: an array column whose first element Notion holds
+ * (contacts' emails) may promote its second entry when the primary is cleared — Notion must then
+ * get that value too, or the next run would see a change that nobody made.
+ */
+function normalizeThroughRow(fields: FieldDef[], record: CanonicalRecord, row: Record<string, unknown> | undefined): CanonicalRecord {
+  if (!fields.some((f) => f.primaryOfArray)) return record;
+  const normalized = canonicalFromRow(fields, recordToColumns(fields, record, row));
+  return { ...record, ...normalized };
+}

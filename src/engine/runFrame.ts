@@ -1,0 +1,69 @@
+/**
+ * What every dataset run shares: the per-dataset lock, timing, turning a failure or a tripped
+ * valve into the run's status, and the sync_logs rows. The body only syncs.
+ */
+import type { ResolvedDataset } from '../config/index.ts';
+import { writeSyncLogs } from '../store/index.ts';
+import type { RunContext, RunOptions } from './context.ts';
+import { emptyResult, summarize, type RunResult } from './result.ts';
+import { SafetyValveError } from './safetyValve.ts';
+
+export async function runFramed(
+  ctx: RunContext,
+  ds: ResolvedDataset,
+  opts: RunOptions,
+  body: (result: RunResult, started: number) => Promise<void>,
+): Promise<RunResult> {
+  const { store, notion, clock, logger } = ctx;
+  const dryRun = Boolean(opts.dryRun);
+  const started = clock.now();
+  const requestsBefore = notion.stats.requests;
+  const result = emptyResult(ds.name, opts.full ? 'full' : 'incremental', dryRun);
+
+  const release = await store.tryLock(`jarvis-sync:dataset:${ds.name}`);
+  if (!release) {
+    result.status = 'locked';
+    result.message = `another sync of ${ds.name} is already running; try again when it finishes`;
+    return result;
+  }
+  try {
+    try {
+      await body(result, started);
+    } catch (e) {
+      result.status = e instanceof SafetyValveError ? 'aborted' : 'error';
+      result.message = (e as Error).message;
+      logger.error({ dataset: ds.name, err: (e as Error).message }, 'sync run failed');
+    }
+    result.notionRequests = notion.stats.requests - requestsBefore;
+    result.durationMs = clock.now() - started;
+    if (result.status === 'success' && result.errors.length) result.status = 'error';
+    if (!result.message) result.message = summarize(result);
+    if (!dryRun) await logRun(ctx, ds, result, started);
+    return result;
+  } finally {
+    await release();
+  }
+}
+
+/** One summary row per run (`<dataset>_sync`), one per record error, warning and conflict — in one statement. */
+async function logRun(ctx: RunContext, ds: ResolvedDataset, r: RunResult, started: number): Promise<void> {
+  const { plan: _plan, errors, warnings, conflicts = [], ...counts } = r;
+  await writeSyncLogs(ctx.store, [
+    {
+      eventType: `${ds.name}_sync`,
+      status: r.status === 'success' ? 'success' : 'error',
+      message: r.message,
+      details: { ...counts, errors: errors.length, warnings: warnings.length, conflicts: conflicts.length },
+      startTime: new Date(started),
+      endTime: new Date(ctx.clock.now()),
+    },
+    ...errors.slice(0, 500).map((e) => ({ eventType: `${ds.name}_record`, status: 'error' as const, message: e.error, details: { key: e.key, notion_page_id: e.key, kind: e.kind ?? null } })),
+    ...warnings.slice(0, 500).map((w) => ({ eventType: `${ds.name}_record`, status: 'warning' as const, message: w })),
+    ...conflicts.slice(0, 500).map((c) => ({
+      eventType: `${ds.name}_conflict`,
+      status: 'warning' as const,
+      message: `${c.field}: changed in Notion and in Postgres; ${c.winner} wins (${c.reason})`,
+      details: { record_id: c.recordId, notion_page_id: c.pageId, field: c.field, notion_value: c.notion, postgres_value: c.postgres, base_value: c.base ?? null, winner: c.winner, reason: c.reason },
+    })),
+  ]);
+}

@@ -1,0 +1,339 @@
+/**
+ * Two-way runner (Notion ⇄ Postgres), per the design's algorithm: read both sides' changes →
+ * pair records → three-way merge against the ledger's base → valves → write Notion, then Postgres
+ * rows with their ledger entries → record. Decisions are the pure core's (planTwoWay, mergeTwoWay,
+ * safetyValve); this file moves data.
+ */
+import type { ResolvedDataset } from '../config/index.ts';
+import { Build } from '../connectors/notion/index.ts';
+import type { NotionPage } from '../connectors/notion/types.ts';
+import { clearFailures, countActive, listFailures, readLinks, readState, recordFailures, selectRowsByKeys, upsertLinks, writeState, type SyncLink, type SyncLinkInput } from '../store/index.ts';
+import type { CanonicalRecord } from './canonical.ts';
+import type { RunContext, RunOptions } from './context.ts';
+import { nextCursor, windowStart } from './cursor.ts';
+import { resolveDataSourceId } from './dataSource.ts';
+import { DELETED, planPair, type NotionState, type PairInput, type TwoWayEntry } from './planTwoWay.ts';
+import { collectRelationIds, resolvePageIds, resolveRecordIds } from './relations.ts';
+import type { RunResult, WriteCounts } from './result.ts';
+import { runFramed } from './runFrame.ts';
+import { checkDeletionValve, checkSafetyValve } from './safetyValve.ts';
+import { notionProperties, notionState, readNotionPage, type ReadNotionPage } from './twoWay/notionSide.ts';
+import { newRecordId, postgresState, readChangedRows, rowColumns, writeRowsAndLinks, type PostgresWrite, type Row } from './twoWay/postgresSide.ts';
+
+const zero = (): WriteCounts => ({ created: 0, updated: 0, deleted: 0, restored: 0 });
+
+export async function runTwoWay(ctx: RunContext, ds: ResolvedDataset, opts: RunOptions = {}): Promise<RunResult> {
+  return runFramed(ctx, ds, opts, (result, started) => syncTwoWay(ctx, ds, opts, result, started));
+}
+
+async function syncTwoWay(ctx: RunContext, ds: ResolvedDataset, opts: RunOptions, result: RunResult, started: number): Promise<void> {
+  const { store, notion, config } = ctx;
+  const dryRun = Boolean(opts.dryRun);
+  const dataSourceId = await resolveDataSourceId(store, notion, ds, !dryRun);
+  const notionCursor = await readState(store, `notion_cursor_${ds.name}`);
+  const pgCursor = await readState(store, `pg_cursor_${ds.name}`);
+  const full = Boolean(opts.full) || ((!notionCursor || !pgCursor) && opts.hours === undefined);
+  result.mode = full ? 'full' : 'incremental';
+  const hoursAgo = opts.hours !== undefined ? new Date(started - opts.hours * 3_600_000).toISOString() : null;
+  const overlap = config.sync.overlapSeconds;
+  const errorKeys = new Set<string>();
+  const fail = (key: string, e: unknown) => {
+    if (errorKeys.has(key)) return;
+    errorKeys.add(key);
+    result.errors.push({ key, error: (e as Error).message ?? String(e), kind: (e as { kind?: string }).kind ?? 'validation' });
+  };
+
+  // 1. Notion: pages edited in the window (everything on a full run).
+  const reads = new Map<string, ReadNotionPage>();
+  const failedNotionTimes: string[] = [];
+  const queriedTimes: string[] = [];
+  let returned = 0;
+  const takePage = (page: NotionPage) => {
+    try {
+      reads.set(page.id, readNotionPage(ds, page));
+    } catch (e) {
+      fail(page.id, e);
+      failedNotionTimes.push(page.last_edited_time);
+    }
+  };
+  const since = full ? undefined : (hoursAgo ?? windowStart(notionCursor!, overlap));
+  for await (const page of notion.queryPages(dataSourceId, since ? { editedOnOrAfter: since } : {})) {
+    returned++;
+    queriedTimes.push(page.last_edited_time);
+    takePage(page);
+  }
+
+  // 2. Postgres: rows updated in the window (all on a full run), the rows of the pages read, and
+  //    the records that failed or whose page creation was interrupted last time.
+  const rows = new Map<string, Row>();
+  const windowRows = await readChangedRows(store, ds, full ? null : (hoursAgo ?? windowStart(pgCursor!, overlap)));
+  for (const r of windowRows) rows.set(String(r.id), r);
+  const selectSpec = { table: ds.table, columns: { id: 'uuid' as const, ...rowColumns(ds) } };
+  const byPage = await selectRowsByKeys(store, { ...selectSpec, keyColumn: 'notion_page_id' }, [...reads.keys()].filter((id) => ![...rows.values()].some((r) => r.notion_page_id === id)));
+  for (const r of byPage.values()) rows.set(String(r.id), r);
+  const failures = await listFailures(store, ds.name);
+  const pending = (await store.query<{ record_id: string }>(`SELECT record_id FROM sync_links WHERE dataset = $1 AND notion_page_id IS NULL`, [ds.name])).rows.map((r) => r.record_id);
+  const wantedIds = [...failures.filter((f) => f.source === 'postgres').map((f) => f.sourceId), ...pending, ...[...reads.values()].map((r) => r.rowId).filter((x): x is string => Boolean(x) && isUuid(x!))];
+  const byId = await selectRowsByKeys(store, { ...selectSpec, keyColumn: 'id', keyType: 'uuid' }, wantedIds.filter((id) => !rows.has(id)));
+  for (const r of byId.values()) rows.set(String(r.id), r);
+  for (const f of failures.filter((f) => f.source === 'notion' && !reads.has(f.sourceId) && !errorKeys.has(f.sourceId))) {
+    const page = await retrieveOrFail(f.sourceId);
+    if (page) takePage(page);
+  }
+
+  // 3. Interrupted creates: a row marked "creating" may already have its page; find it by the row id property.
+  for (const recordId of pending) {
+    if ([...reads.values()].some((r) => r.rowId === recordId)) continue;
+    try {
+      const found = await notion.findPagesByRichText(dataSourceId, ds.rowIdProperty!, recordId);
+      const oldest = found.sort((a, b) => a.created_time.localeCompare(b.created_time))[0];
+      if (oldest) takePage(oldest);
+      if (found.length > 1) result.warnings.push(`row ${recordId} has ${found.length} Notion pages; linked the oldest (${oldest!.id})`);
+    } catch (e) {
+      fail(recordId, e);
+    }
+  }
+
+  // 4. Pair pages and rows: by notion_page_id, else by the page's row id property (a create whose
+  //    write-back was interrupted). A copied page (same row id, row already linked) is a new record.
+  const recordOfPage = new Map<string, string>();
+  for (const r of rows.values()) if (r.notion_page_id) recordOfPage.set(String(r.notion_page_id), String(r.id));
+  const pairs: Array<{ recordId: string | null; pageId: string | null }> = [];
+  const pairedRows = new Set<string>();
+  for (const read of reads.values()) {
+    let recordId = recordOfPage.get(read.page.id) ?? null;
+    if (!recordId && read.rowId && rows.get(read.rowId) && !rows.get(read.rowId)!.notion_page_id && !pairedRows.has(read.rowId)) recordId = read.rowId;
+    if (recordId) pairedRows.add(recordId);
+    pairs.push({ recordId, pageId: read.page.id });
+  }
+  for (const r of rows.values()) {
+    if (!pairedRows.has(String(r.id))) pairs.push({ recordId: String(r.id), pageId: r.notion_page_id ?? null });
+  }
+  const links = await readLinks(store, ds.name, pairs.map((p) => p.recordId).filter((x): x is string => Boolean(x)));
+
+  // 5. Full runs: the count valve, then linked pages that were not returned — the deletion valve
+  //    before spending a request on each, then a confirming retrieve (trashed, gone, or still there).
+  const notionGone = new Set<string>();
+  if (full) {
+    const activeRows = [...rows.values()].filter((r) => !r.deleted_at);
+    checkSafetyValve(returned, activeRows.filter((r) => r.notion_page_id).length, config.sync.safetyValveRatio);
+    // The other direction matters once the two sides have been paired: before that, an empty
+    // table is simply a first sync.
+    if (pgCursor) checkSafetyValve(activeRows.length, returned, config.sync.safetyValveRatio, 'Postgres', 'Notion');
+    const absent = pairs.filter((p) => p.pageId && p.recordId && !reads.has(p.pageId) && !rows.get(p.recordId)?.deleted_at && !errorKeys.has(p.pageId));
+    checkDeletionValve(absent.length, Math.max(returned, activeRows.length), { share: config.sync.deletionValveShare, minimum: config.sync.deletionValveMinimum, force: opts.force });
+    for (const p of absent) {
+      const page = await retrieveOrFail(p.pageId!);
+      if (page) takePage(page);
+      else if (!errorKeys.has(p.pageId!)) notionGone.add(p.pageId!);
+    }
+  }
+  // Incremental: a changed row linked to a page we have no base for needs that page's value.
+  for (const p of pairs) {
+    if (p.pageId && p.recordId && !reads.has(p.pageId) && !notionGone.has(p.pageId) && !links.get(p.recordId)?.base && !errorKeys.has(p.pageId)) {
+      const page = await retrieveOrFail(p.pageId);
+      if (page) takePage(page);
+      else if (!errorKeys.has(p.pageId)) notionGone.add(p.pageId);
+    }
+  }
+
+  // 6. Canonical Notion states (relation page ids → Postgres ids).
+  const relationIds = await resolvePageIds(store, config, ds, collectRelationIds(ds, [...reads.values()].map((r) => r.raw)));
+  const notionStates = new Map<string, NotionState>();
+  for (const read of reads.values()) {
+    try {
+      notionStates.set(read.page.id, notionState(ds, read, (name) => relationIds.get(name) ?? new Map()));
+    } catch (e) {
+      fail(read.page.id, e);
+      failedNotionTimes.push(read.page.last_edited_time);
+    }
+  }
+
+  // 7. Plan.
+  const planOpts = { fields: ds.fields, bufferMs: config.sync.conflictBufferSeconds * 1000, tieWinner: config.sync.tieWinner };
+  const entries: TwoWayEntry[] = [];
+  const inputs = new Map<TwoWayEntry, PairInput>();
+  for (const p of pairs) {
+    const key = p.recordId ?? p.pageId!;
+    if ((p.pageId && errorKeys.has(p.pageId)) || (p.recordId && errorKeys.has(p.recordId))) continue;
+    const input = pairInput(ds, p, rows, notionStates, links, notionGone, ctx.clock.now());
+    if (!input) continue;
+    try {
+      const entry = planPair(input, planOpts);
+      entries.push(entry);
+      inputs.set(entry, input);
+    } catch (e) {
+      fail(key, e);
+    }
+  }
+  const deletions = entries.filter((e) => e.final[DELETED] && [...e.toNotion, ...e.toPostgres].some((c) => c.field === DELETED)).length;
+  const datasetSize = full ? Math.max(returned, [...rows.values()].filter((r) => !r.deleted_at).length) : await countActive(store, ds.table);
+  checkDeletionValve(deletions, datasetSize, { share: config.sync.deletionValveShare, minimum: config.sync.deletionValveMinimum, force: opts.force });
+
+  const active = entries.filter((e) => e.action !== 'none');
+  result.unchanged = entries.length - active.length;
+  result.conflicts = active.flatMap((e) => e.conflicts.map((c) => ({ ...c, recordId: e.recordId, pageId: e.pageId })));
+  result.writes = { notion: zero(), postgres: zero() };
+  if (dryRun) {
+    result.plan = active;
+    for (const e of active) count(result, e);
+    result.skipped = result.errors.length;
+    return;
+  }
+
+  // 8. Notion writes, one record at a time (paced); a record whose Notion write fails is not
+  //    written to Postgres either, and is retried next run with the same inputs.
+  const pageIdMaps = await resolveRecordIds(store, config, ds, collectRelationIds(ds, active.filter((e) => e.toNotion.length || e.action === 'create-in-notion').map((e) => e.final)));
+  const pageIdOf = (name: string, id: string) => pageIdMaps.get(name)?.get(id);
+  const creates = active.filter((e) => e.action === 'create-in-notion');
+  if (creates.length) {
+    // Mark before creating: a crash after Notion accepted the page is found again by its row id.
+    await upsertLinks(store, ds.name, creates.map((e) => ({ recordId: e.recordId!, notionPageId: null, base: null })));
+    await ctx.failpoint?.('create:marked');
+  }
+  const done: TwoWayEntry[] = [];
+  for (let entry of active) {
+    const key = entry.recordId ?? entry.pageId!;
+    try {
+      if (entry.action === 'create-in-notion') {
+        const props = { ...notionProperties(ds, entry.final, 'all', pageIdOf), [ds.rowIdProperty!]: Build.rich_text(entry.recordId!) };
+        const page = await notion.createPage(dataSourceId, props);
+        await ctx.failpoint?.('create:notion-accepted');
+        entry = { ...entry, pageId: page.id, notionEditedAt: Date.parse(page.last_edited_time) };
+      } else if (entry.toNotion.length) {
+        entry = await writeNotionUpdate(entry, inputs.get(entry)!);
+      }
+      done.push(entry);
+    } catch (e) {
+      fail(key, e);
+    }
+  }
+
+  // 9. Postgres rows and ledger entries, in one transaction (row by row if the batch is refused).
+  const now = new Date(ctx.clock.now());
+  const perRecord = done.map((e) => {
+    const existing = e.recordId ? rows.get(e.recordId) : undefined;
+    const entry = { ...e, recordId: e.recordId ?? newRecordId() };
+    const needsRow = e.action === 'create-in-postgres' || e.toPostgres.length > 0 || (existing !== undefined && existing.notion_page_id !== e.pageId);
+    const write: PostgresWrite | null = needsRow ? { entry, existing, source: e.toPostgres.length || e.action === 'create-in-postgres' ? 'notion' : 'supabase' } : null;
+    const link: SyncLinkInput = { recordId: entry.recordId, notionPageId: e.pageId, base: e.final, notionEditedAt: e.notionEditedAt ? new Date(e.notionEditedAt) : null, pgUpdatedAt: existing?.updated_at ?? null };
+    return { entry: e, write, link };
+  });
+  const written = new Set<TwoWayEntry>(done);
+  try {
+    await writeRowsAndLinks(store, ds, perRecord.flatMap((r) => (r.write ? [r.write] : [])), perRecord.map((r) => r.link), now);
+  } catch (batchError) {
+    ctx.logger.warn({ dataset: ds.name, err: (batchError as Error).message }, 'batched write failed; writing record by record to isolate the bad one');
+    for (const r of perRecord) {
+      try {
+        await writeRowsAndLinks(store, ds, r.write ? [r.write] : [], [r.link], now);
+      } catch (err) {
+        written.delete(r.entry);
+        fail(r.entry.recordId ?? r.entry.pageId!, new Error(`Postgres rejected ${r.entry.recordId ?? r.entry.pageId}: ${(err as Error).message}`));
+      }
+    }
+  }
+  await ctx.failpoint?.('create:recorded');
+  for (const e of written) count(result, e);
+  result.skipped = result.errors.length;
+
+  // 10. Failures remembered for the next run, healed ones forgotten; cursors never pass a failure.
+  const failed = result.errors.map((e) => ({ source: reads.has(e.key) || notionStates.has(e.key) ? 'notion' : rows.has(e.key) ? 'postgres' : 'notion', sourceId: e.key, error: e.error }));
+  if (failed.length) await recordFailures(store, ds.name, failed);
+  for (const source of ['notion', 'postgres']) {
+    const healed = failures.filter((f) => f.source === source && !errorKeys.has(f.sourceId)).map((f) => f.sourceId);
+    if (healed.length) await clearFailures(store, ds.name, source, healed);
+  }
+  const nowMinute = new Date(Math.floor(ctx.clock.now() / 60_000) * 60_000).toISOString();
+  const fallback = new Date(started - overlap * 1000).toISOString();
+  const nextNotion = nextCursor(notionCursor, queriedTimes, failedNotionTimes, fallback, nowMinute);
+  const failedRowTimes = result.errors.map((e) => rows.get(e.key)?.updated_at).filter(Boolean).map((d) => new Date(d).toISOString());
+  const nextPg = nextCursor(pgCursor, windowRows.map((r) => new Date(r.updated_at).toISOString()), failedRowTimes, new Date(started).toISOString(), new Date(ctx.clock.now()).toISOString());
+  if (nextNotion && nextNotion !== notionCursor) await writeState(store, `notion_cursor_${ds.name}`, nextNotion);
+  if (nextPg && nextPg !== pgCursor) await writeState(store, `pg_cursor_${ds.name}`, nextPg);
+
+  async function retrieveOrFail(pageId: string): Promise<NotionPage | null> {
+    try {
+      return await notion.retrievePage(pageId);
+    } catch (e) {
+      fail(pageId, e);
+      return null;
+    }
+  }
+
+  /** PATCH the changed properties (and trash state); on 409 conflict_error re-read the page, re-merge, retry once. */
+  async function writeNotionUpdate(entry: TwoWayEntry, input: PairInput, attempt = 0): Promise<TwoWayEntry> {
+    const props = entry.toNotion.filter((c) => c.field !== DELETED);
+    const trash = entry.toNotion.find((c) => c.field === DELETED);
+    try {
+      const page = await notion.updatePage(entry.pageId!, {
+        ...(props.length ? { properties: notionProperties(ds, entry.final, props, pageIdOf) } : {}),
+        ...(trash ? { in_trash: Boolean(entry.final[DELETED]) } : {}),
+      });
+      return { ...entry, notionEditedAt: Date.parse(page.last_edited_time) };
+    } catch (e) {
+      if ((e as { kind?: string }).kind !== 'conflict' || attempt > 0) throw e;
+      const fresh = await notion.retrievePage(entry.pageId!);
+      if (!fresh) throw e;
+      const state = notionState(ds, readNotionPage(ds, fresh), (name) => relationIds.get(name) ?? new Map());
+      const again = planPair({ ...input, notion: state }, planOpts);
+      if (!again.toNotion.length) return again;
+      Object.assign(entry, again);
+      return writeNotionUpdate(again, { ...input, notion: state }, attempt + 1);
+    }
+  }
+}
+
+function pairInput(
+  ds: ResolvedDataset,
+  p: { recordId: string | null; pageId: string | null },
+  rows: Map<string, Row>,
+  notionStates: Map<string, NotionState>,
+  links: Map<string, SyncLink>,
+  notionGone: Set<string>,
+  now: number,
+): PairInput | null {
+  const row = p.recordId ? rows.get(p.recordId) : undefined;
+  const postgres = row ? postgresState(ds, row) : undefined;
+  const base = (p.recordId ? (links.get(p.recordId)?.base as CanonicalRecord | null) : null) ?? null;
+  let notion = p.pageId ? notionStates.get(p.pageId) : undefined;
+  if (p.pageId && notionGone.has(p.pageId)) {
+    // Trashed and purged, or no longer shared: deleted in Notion.
+    notion = { pageId: p.pageId, record: { ...(base ?? postgres?.record ?? {}), [DELETED]: true }, editedAt: now };
+  }
+  if (p.pageId && !notion && !base) return null; // the page could not be read; its error is recorded
+  return { recordId: p.recordId, pageId: p.pageId, notion, postgres, base };
+}
+
+function count(result: RunResult, e: TwoWayEntry): void {
+  const w = result.writes!;
+  if (e.action === 'create-in-notion') {
+    w.notion.created++;
+    result.created++;
+  } else if (e.action === 'create-in-postgres') {
+    w.postgres.created++;
+    result.created++;
+  } else if (e.action === 'update') {
+    for (const [side, changes] of [
+      ['notion', e.toNotion],
+      ['postgres', e.toPostgres],
+    ] as const) {
+      if (!changes.length) continue;
+      const del = changes.find((c) => c.field === DELETED);
+      if (del && del.to) {
+        w[side].deleted++;
+        result.deleted++;
+      } else if (del) {
+        w[side].restored++;
+        result.restored++;
+      } else {
+        w[side].updated++;
+        result.updated++;
+      }
+    }
+  }
+}
+
+function isUuid(s: string): boolean {
+  return /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(s);
+}

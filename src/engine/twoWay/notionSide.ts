@@ -1,0 +1,84 @@
+/**
+ * The Notion side of a two-way dataset: pages → canonical state, canonical values → page properties.
+ */
+import type { ResolvedDataset } from '../../config/index.ts';
+import { buildValue, Extract } from '../../connectors/notion/index.ts';
+import type { NotionPage } from '../../connectors/notion/types.ts';
+import type { FieldDef } from '../../datasets/types.ts';
+import { canonicalFromNotion, type CanonicalRecord, type RawNotionValue } from '../canonical.ts';
+import { DELETED, type FieldChange, type NotionState } from '../planTwoWay.ts';
+import { MalformedRecordError, readNotionFields } from '../readNotionFields.ts';
+
+export interface ReadNotionPage {
+  page: NotionPage;
+  raw: Record<string, RawNotionValue>;
+  /** The Postgres row id the page says it belongs to (the `Supabase ID` property), if any. */
+  rowId: string | null;
+}
+
+export function readNotionPage(ds: ResolvedDataset, page: NotionPage): ReadNotionPage {
+  const raw = readNotionFields(ds.fields, page);
+  let rowId: string | null = null;
+  if (ds.rowIdProperty && page.properties[ds.rowIdProperty]) {
+    rowId = Extract.rich_text(page as any, ds.rowIdProperty).trim() || null;
+  }
+  return { page, raw, rowId };
+}
+
+/** Canonical state of a page; a relation to a page that is not in Postgres yet makes the record wait. */
+export function notionState(ds: ResolvedDataset, read: ReadNotionPage, relationIds: (dataset: string) => Map<string, string>): NotionState {
+  const { record, unresolved } = canonicalFromNotion(ds.fields, read.raw, relationIds);
+  if (unresolved.length) {
+    const u = unresolved[0]!;
+    throw new MalformedRecordError(
+      `page ${read.page.id}: ${u.field} links to ${u.pageIds.length} page(s) not synced to Postgres yet (${u.pageIds.slice(0, 3).join(', ')}); retried next run`,
+    );
+  }
+  record[DELETED] = Boolean(read.page.in_trash || read.page.archived);
+  return { pageId: read.page.id, record, editedAt: Date.parse(read.page.last_edited_time) };
+}
+
+/**
+ * Page properties for the given changes (or every field, for a create). Relation values are
+ * Postgres ids mapped to page ids; one that has no page yet fails the record (retried next run)
+ * rather than writing a shortened list.
+ */
+export function notionProperties(
+  ds: ResolvedDataset,
+  final: CanonicalRecord,
+  changes: FieldChange[] | 'all',
+  pageIdOf: (dataset: string, recordId: string) => string | undefined,
+): Record<string, unknown> {
+  const changed = changes === 'all' ? null : new Set(changes.map((c) => c.field));
+  const props: Record<string, unknown> = {};
+  for (const f of ds.fields) {
+    if (changed && !changed.has(f.field) && !(f.endColumn && changed.has(f.endColumn))) continue;
+    props[f.property] = buildValue(f.kind as any, toNotionValue(f, final, pageIdOf), f.property);
+  }
+  return props;
+}
+
+function toNotionValue(f: FieldDef, final: CanonicalRecord, pageIdOf: (dataset: string, recordId: string) => string | undefined): unknown {
+  const v = final[f.field] ?? null;
+  switch (f.kind) {
+    case 'relation': {
+      const ids = Array.isArray(v) ? v : v ? [String(v)] : [];
+      return ids.map((id) => {
+        const pageId = pageIdOf(f.relation!.dataset, id);
+        if (!pageId) throw new MalformedRecordError(`${f.field} links to ${f.relation!.dataset} row ${id}, which has no Notion page yet; retried next run`);
+        return pageId;
+      });
+    }
+    case 'date':
+      return v === null ? null : { start: String(v), end: f.endColumn ? ((final[f.endColumn] as string | null) ?? null) : null, time_zone: null };
+    case 'checkbox':
+      return Boolean(v);
+    case 'multi_select':
+      return Array.isArray(v) ? v : [];
+    case 'title':
+    case 'rich_text':
+      return v ?? '';
+    default:
+      return v;
+  }
+}
