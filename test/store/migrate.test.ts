@@ -93,6 +93,13 @@ describe.each(storeBackends())('migrate on %s', (kind) => {
     expect(updated.created_at).toEqual(row.updated_at);
   });
 
+  it('keeps an updated_at that the UPDATE sets itself (imports, backfills)', async () => {
+    const { rows: [row] } = await store.query(`INSERT INTO tasks (title) VALUES ('t') RETURNING id`);
+    const pinned = new Date('2026-01-02T03:04:05.000Z');
+    const { rows: [updated] } = await store.query(`UPDATE tasks SET title = 'u', updated_at = $2 WHERE id = $1 RETURNING updated_at`, [row.id, pinned]);
+    expect(updated.updated_at).toEqual(pinned);
+  });
+
   it('rolls back a failing migration and names its file', async () => {
     const broken: Migration[] = [
       ...(await loadMigrations()),

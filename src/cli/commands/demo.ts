@@ -1,14 +1,17 @@
 /**
  * `jarvis-sync demo`: a sample Notion workspace served by the local emulator, synced into an
- * embedded PGlite database — the whole product, running with nothing configured.
+ * embedded PGlite database — the whole product, running with nothing configured. The workspace
+ * holds the one-way datasets (books, highlights) and the two-way ones (contacts, meetings, tasks,
+ * reflections, journals, each with its "Supabase ID" property already in place).
  */
 import { join } from 'node:path';
 import { createNotionEmulator } from '../../../emulators/notion/index.ts';
-import { sampleNotionWorkspace } from '../../../emulators/samples/notionWorkspace.ts';
+import { mergeSeeds, sampleNotionWorkspace, sampleTwoWayWorkspace } from '../../../emulators/samples/notionWorkspace.ts';
 import { loadConfig, type Config } from '../../config/index.ts';
 import { runAll } from '../../engine/runAll.ts';
 import type { RunResult } from '../../engine/result.ts';
 import type { Logger } from '../../lib/logger.ts';
+import type { Store } from '../../store/types.ts';
 import { createRunContext, openMigratedStore } from '../app.ts';
 import { numberFlag, type ParsedCommand } from '../args.ts';
 import { printResult } from '../output.ts';
@@ -17,7 +20,10 @@ const DEMO_TOKEN = 'secret_demo_token';
 
 export async function demoCommand(cmd: ParsedCommand, base: Config, logger: Logger, out: (s: string) => void): Promise<number> {
   const intervalSeconds = numberFlag(cmd.flags, 'interval', { min: 1, max: 3600 }) ?? 10;
-  const { seed, ids } = sampleNotionWorkspace();
+  const oneWay = sampleNotionWorkspace();
+  const twoWay = sampleTwoWayWorkspace();
+  const ids: DemoIds = { ...oneWay.ids, ...twoWay.ids };
+  const seed = mergeSeeds(oneWay.seed, twoWay.seed);
   const emulator = createNotionEmulator({ seed, tokens: [DEMO_TOKEN], rateLimit: { requestsPerSecond: 3, burst: 10 } });
   const url = await emulator.listen(0, '127.0.0.1');
   const config = loadConfig({
@@ -27,6 +33,11 @@ export async function demoCommand(cmd: ParsedCommand, base: Config, logger: Logg
       NOTION_BASE_URL: url,
       NOTION_BOOKS_DATABASE_ID: ids.booksDatabase,
       NOTION_HIGHLIGHTS_DATABASE_ID: ids.highlightsDatabase,
+      NOTION_CONTACTS_DATABASE_ID: ids.contactsDatabase,
+      NOTION_MEETINGS_DATABASE_ID: ids.meetingsDatabase,
+      NOTION_TASKS_DATABASE_ID: ids.tasksDatabase,
+      NOTION_REFLECTIONS_DATABASE_ID: ids.reflectionsDatabase,
+      NOTION_JOURNALS_DATABASE_ID: ids.journalsDatabase,
       DATABASE_URL: '',
       JARVIS_DATA_DIR: base.database.dataDir,
     },
@@ -35,9 +46,17 @@ export async function demoCommand(cmd: ParsedCommand, base: Config, logger: Logg
   const dataDir = join(config.database.dataDir, 'demo-pgdata');
   const store = await openMigratedStore(config, logger, { dataDir });
   const ctx = createRunContext(config, store, logger);
-  const books = emulator.listPages(ids.booksDataSource).length;
-  const highlights = emulator.listPages(ids.highlightsDataSource).length;
-  out(`jarvis-sync demo — a sample Notion workspace (${books} books, ${highlights} highlights) served by the local Notion emulator at ${url},`);
+  const count = (dataSource: string, what: string) => `${emulator.listPages(dataSource).length} ${what}`;
+  const contents = [
+    count(ids.booksDataSource, 'books'),
+    count(ids.highlightsDataSource, 'highlights'),
+    count(ids.contactsDataSource, 'contacts'),
+    count(ids.meetingsDataSource, 'meetings'),
+    count(ids.tasksDataSource, 'tasks'),
+    count(ids.reflectionsDataSource, 'reflections'),
+    count(ids.journalsDataSource, 'journals'),
+  ];
+  out(`jarvis-sync demo — a sample Notion workspace (${contents.join(', ')}) served by the local Notion emulator at ${url},`);
   out(`synced into the embedded PGlite database at ${dataDir}. No credentials are configured, so this is what \`npm start\` shows.`);
   out('');
 
@@ -63,7 +82,7 @@ export async function demoCommand(cmd: ParsedCommand, base: Config, logger: Logg
     for (let cycle = 1; !stopping; cycle++) {
       await waitOrStop(intervalSeconds * 1000, () => stopping);
       if (stopping) break;
-      out(`\n[${new Date().toISOString()}] ${editLikeAUser(emulator, ids, cycle)}`);
+      out(`\n[${new Date().toISOString()}] ${await editLikeAUser(emulator, store, ids, cycle)}`);
       report(await runAll(ctx, { full: cycle % 6 === 0 }), out);
     }
     return ok ? 0 : 1;
@@ -86,15 +105,24 @@ async function waitOrStop(ms: number, stopped: () => boolean): Promise<void> {
 }
 
 type Emulator = ReturnType<typeof createNotionEmulator>;
+type DemoIds = ReturnType<typeof sampleNotionWorkspace>['ids'] & ReturnType<typeof sampleTwoWayWorkspace>['ids'];
 
-/** One edit per cycle, rotating through what users do: rate a book, add a highlight, trash one. */
-function editLikeAUser(emulator: Emulator, ids: ReturnType<typeof sampleNotionWorkspace>['ids'], cycle: number): string {
+const TASK_STATUSES = ['Not started', 'In progress', 'Done'];
+const plainTitle = (page: { properties: Record<string, any> }, name: string) =>
+  ((page.properties[name] as any)?.title ?? []).map((t: any) => t.plain_text).join('');
+
+/**
+ * One edit per cycle, rotating through what users do: rate a book, add a highlight, move a task
+ * along in Notion, edit a meeting summary in Postgres (as an app reading Supabase would), trash a
+ * highlight.
+ */
+async function editLikeAUser(emulator: Emulator, store: Store, ids: DemoIds, cycle: number): Promise<string> {
   const books = emulator.listPages(ids.booksDataSource);
   const book = books[cycle % books.length]!;
-  const title = (book.properties.Title as any).title.map((t: any) => t.plain_text).join('');
-  switch (cycle % 3) {
+  const title = plainTitle(book, 'Title');
+  switch (cycle % 5) {
     case 1: {
-      const rating = (cycle % 5) + 1;
+      const rating = (Math.floor(cycle / 5) % 5) + 1;
       emulator.updatePage(book.id, { Rating: { number: rating } });
       return `user rated "${title}" ${rating}/5 in Notion`;
     }
@@ -106,6 +134,27 @@ function editLikeAUser(emulator: Emulator, ids: ReturnType<typeof sampleNotionWo
         Highlighted: { date: { start: new Date().toISOString() } },
       });
       return `user added a highlight to "${title}" in Notion`;
+    }
+    case 3: {
+      const tasks = emulator.listPages(ids.tasksDataSource);
+      const task = tasks[cycle % tasks.length];
+      if (!task) return 'no task to edit';
+      const current = (task.properties.Status as any)?.status?.name as string | undefined;
+      const next = TASK_STATUSES[(TASK_STATUSES.indexOf(current ?? '') + 1) % TASK_STATUSES.length]!;
+      emulator.updatePage(task.id, { Status: { status: { name: next } } });
+      return `user moved the task "${plainTitle(task, 'Name')}" to "${next}" in Notion`;
+    }
+    case 4: {
+      const { rows } = await store.query<{ title: string }>(
+        `UPDATE meetings SET summary = $1
+          WHERE id = (SELECT id FROM meetings WHERE deleted_at IS NULL ORDER BY date, id
+                       OFFSET $2::int % greatest((SELECT count(*) FROM meetings WHERE deleted_at IS NULL), 1) LIMIT 1)
+        RETURNING title`,
+        [`Follow-ups sent on ${new Date().toISOString().slice(0, 10)} ✅`, Math.floor(cycle / 5)],
+      );
+      return rows[0]
+        ? `an app edited the summary of the meeting "${rows[0].title}" in Postgres (the two-way sync carries it to Notion)`
+        : 'no meeting in Postgres to edit yet';
     }
     default: {
       const live = emulator.listPages(ids.highlightsDataSource);

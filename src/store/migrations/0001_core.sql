@@ -26,10 +26,14 @@ CREATE INDEX IF NOT EXISTS sync_logs_created_at_idx ON sync_logs (created_at);
 CREATE INDEX IF NOT EXISTS sync_logs_event_type_created_at_idx ON sync_logs (event_type, created_at);
 
 -- Every synced table keeps updated_at current with this trigger function.
+-- An UPDATE that sets updated_at itself (an import, a backfill keeping its history) keeps it;
+-- every other UPDATE stamps now().
 CREATE OR REPLACE FUNCTION jarvis_set_updated_at() RETURNS trigger
 LANGUAGE plpgsql AS $$
 BEGIN
-    NEW.updated_at := now();
+    IF NEW.updated_at IS NOT DISTINCT FROM OLD.updated_at THEN
+        NEW.updated_at := now();
+    END IF;
     RETURN NEW;
 END;
 $$;
