@@ -3,19 +3,19 @@
  * emulator, paced and rate-limited like the real API (3 requests/second). For each scenario:
  * Notion requests made against the least possible (⌈pages read / 100⌉ query pages), wall time
  * against the time the rate limit allows, 429s, CPU time, peak memory of the sync process, and
- * Postgres statements per 1,000 records. Writes bench/results/latest.json.
+ * Postgres statements per 1,000 records. Writes bench/results/latest-<pglite|postgres>.json.
  *
  * Options: --records N (default 10000), --rps R (default 3). BENCH_DATABASE_URL set → the real Postgres
  * (a fresh database is created there), else PGlite in a temporary folder.
  */
 import { execFile } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { cpus, tmpdir, totalmem } from 'node:os';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs, promisify } from 'node:util';
-import pg from 'pg';
 import { createNotionEmulator } from '../emulators/notion/index.ts';
 import { sampleNotionWorkspace } from '../emulators/samples/notionWorkspace.ts';
+import { benchDatabase, dropBenchDatabase, machine as describeMachine } from './common.ts';
 
 const run = promisify(execFile);
 const { values } = parseArgs({ options: { records: { type: 'string', default: '10000' }, rps: { type: 'string', default: '3' } } });
@@ -116,7 +116,7 @@ try {
   if (databaseUrl) await dropBenchDatabase(databaseUrl);
 }
 
-const machine = `${cpus().length} × ${cpus()[0]?.model.trim()}, ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}`;
+const machine = describeMachine();
 console.log(`\njarvis-sync benchmark — ${records} Notion pages, ${rps} req/s, ${databaseUrl ? 'PostgreSQL' : 'PGlite'} — ${machine}\n`);
 console.table(
   rows.map((r) => ({
@@ -139,25 +139,3 @@ mkdirSync(join(import.meta.dirname, 'results'), { recursive: true });
 const file = join(import.meta.dirname, 'results', `latest-${databaseUrl ? 'postgres' : 'pglite'}.json`);
 writeFileSync(file, JSON.stringify({ date: new Date().toISOString(), machine, records, rps, backend: databaseUrl ? 'postgres' : 'pglite', rows }, null, 2) + '\n');
 console.log(`\nwritten to ${file}`);
-
-/** With BENCH_DATABASE_URL, a fresh database on that server (dropped afterwards). */
-async function benchDatabase(): Promise<string | null> {
-  const base = process.env.BENCH_DATABASE_URL;
-  if (!base) return null;
-  const name = `jarvis_bench_${Date.now()}`;
-  const admin = new pg.Client({ connectionString: base });
-  await admin.connect();
-  await admin.query(`CREATE DATABASE ${name}`);
-  await admin.end();
-  const u = new URL(base);
-  u.pathname = `/${name}`;
-  return u.toString();
-}
-
-async function dropBenchDatabase(url: string) {
-  const name = new URL(url).pathname.slice(1);
-  const admin = new pg.Client({ connectionString: process.env.BENCH_DATABASE_URL });
-  await admin.connect();
-  await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-  await admin.end();
-}

@@ -18,6 +18,7 @@ const OPTIONS = {
   full: { type: 'boolean' },
   hours: { type: 'string' },
   'dry-run': { type: 'boolean' },
+  force: { type: 'boolean' },
   json: { type: 'boolean' },
   once: { type: 'boolean' },
   port: { type: 'string' },
@@ -55,7 +56,7 @@ export const HELP = `jarvis-sync — keeps Notion, Postgres/Supabase and Google 
 
 Usage:
   jarvis-sync start                        run the service (the demo when NOTION_TOKEN is not set)
-  jarvis-sync sync <dataset|all> [--full] [--hours N] [--dry-run] [--json]
+  jarvis-sync sync <dataset|all> [--full] [--hours N] [--dry-run] [--force] [--json]
   jarvis-sync setup [--dry-run]            prepare Notion for the two-way datasets: add the "Supabase ID"
                                            property where missing, report mapping problems
   jarvis-sync migrate                      apply database migrations
@@ -67,6 +68,7 @@ Options:
   --full        read everything on both sides (finds deletions)
   --hours N     incremental window: records edited in the last N hours
   --dry-run     report what would change; change nothing
+  --force       proceed even when the deletion valve would stop the run
   --json        machine-readable summary on stdout
   --config F    config file (default ./jarvis-sync.config.json, or JARVIS_CONFIG)
 

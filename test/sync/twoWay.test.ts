@@ -52,6 +52,41 @@ describe.each(storeBackends())('two-way sync on %s', (kind) => {
     expect(taskRow.meeting_id).toBe(linkedMeeting.id);
   });
 
+  it('carries relation edits made in Postgres to Notion: attendees (30, past the 25-item page limit) and a task’s meeting', async () => {
+    await h.close();
+    h = await createTwoWayHarness(store, { sample: { contacts: 40 } });
+    await runAll(h.ctx, {});
+    const meetingPage = meetingPages()[1]!;
+    const m = await row('meetings', meetingPage.id);
+    const { rows: people } = await store.query('SELECT id, notion_page_id FROM contacts ORDER BY name LIMIT 30');
+    const taskPage = h.emulator.listPages(h.ids.tasksDataSource)[0]!;
+    later();
+    await store.query('UPDATE meetings SET contact_ids = $2::uuid[] WHERE id = $1', [m.id, people.map((c) => c.id)]);
+    await store.query('UPDATE tasks SET meeting_id = $2 WHERE notion_page_id = $1', [taskPage.id, m.id]);
+    const results = (await runAll(h.ctx, {})).filter((r) => r.status !== 'skipped');
+    for (const r of results) expect(r.status).toBe('success');
+    expect(h.emulator.getPage(meetingPage.id)!.properties.Attendees.relation.map((r: any) => r.id)).toEqual(people.map((c) => c.notion_page_id));
+    expect(h.emulator.getPage(taskPage.id)!.properties.Meeting.relation.map((r: any) => r.id)).toEqual([meetingPage.id]);
+    // …and read back whole from Notion (30 > 25) as the same ids: nothing to write next time.
+    later();
+    const again = await sync('meetings', { full: true });
+    expect(again).toMatchObject({ status: 'success', updated: 0, created: 0 });
+  });
+
+  it('contacts: Postgres keeps every address, Notion holds the primary', async () => {
+    await sync('contacts');
+    const page = h.emulator.listPages(h.ids.contactsDataSource)[0]!;
+    later();
+    await store.query(`UPDATE contacts SET emails = array_append(emails, 'second@example.com') WHERE notion_page_id = $1`, [page.id]);
+    const writes = h.notionWrites();
+    await sync('contacts');
+    expect(h.notionWrites()).toBe(writes); // the primary did not change: nothing to tell Notion
+    later();
+    h.emulator.updatePage(page.id, { Email: { email: 'new@example.com' } });
+    await sync('contacts');
+    expect((await row('contacts', page.id)).emails).toEqual(['new@example.com', 'second@example.com']);
+  });
+
   it('keeps an edit to Title in Notion and an edit to Summary in Postgres of the same meeting: both survive on both sides', async () => {
     await runAll(h.ctx, {});
     const page = meetingPages()[2]!;

@@ -16,7 +16,7 @@ export async function syncCommand(cmd: ParsedCommand, config: Config, logger: Lo
   if (target !== 'all' && !ds) throw new UsageError(`unknown dataset "${target}": one of ${names.join(', ')}, or all`);
   const hours = numberFlag(cmd.flags, 'hours', { min: 0.01, max: 24 * 3650 });
   if (hours !== undefined && cmd.flags.full) throw new UsageError('--hours and --full cannot be combined');
-  const opts = { full: Boolean(cmd.flags.full), hours, dryRun: Boolean(cmd.flags['dry-run']) };
+  const opts = { full: Boolean(cmd.flags.full), hours, dryRun: Boolean(cmd.flags['dry-run']), force: Boolean(cmd.flags.force) };
   const json = Boolean(cmd.flags.json);
   requireNotionToken(config);
 
