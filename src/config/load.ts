@@ -128,6 +128,7 @@ function applyOverride(
       property: o?.properties?.[f.field] ?? f.property,
       column: o?.columns?.[f.field] ?? f.column,
     })),
+    rowIdProperty: d.rowIdProperty ? (o?.rowIdProperty ?? d.rowIdProperty) : undefined,
     databaseId: nonEmpty(env[d.databaseIdEnv]) ?? o?.databaseId ?? null,
     enabled: o?.enabled ?? true,
   };

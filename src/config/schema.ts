@@ -12,6 +12,8 @@ export const datasetOverrideSchema = z
     table: identifier.optional(),
     /** field → Notion property name */
     properties: z.record(z.string(), z.string().min(1)).optional(),
+    /** Two-way datasets: the rich_text property holding the Postgres row id (default "Supabase ID"). */
+    rowIdProperty: z.string().min(1).optional(),
     /** field → Postgres column */
     columns: z.record(z.string(), identifier).optional(),
   })

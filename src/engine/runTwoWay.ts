@@ -69,7 +69,8 @@ async function syncTwoWay(ctx: RunContext, ds: ResolvedDataset, opts: RunOptions
   const windowRows = await readChangedRows(store, ds, full ? null : (hoursAgo ?? windowStart(pgCursor!, overlap)));
   for (const r of windowRows) rows.set(String(r.id), r);
   const selectSpec = { table: ds.table, columns: { id: 'uuid' as const, ...rowColumns(ds) } };
-  const byPage = await selectRowsByKeys(store, { ...selectSpec, keyColumn: 'notion_page_id' }, [...reads.keys()].filter((id) => ![...rows.values()].some((r) => r.notion_page_id === id)));
+  const linkedPages = new Set([...rows.values()].map((r) => r.notion_page_id).filter(Boolean));
+  const byPage = await selectRowsByKeys(store, { ...selectSpec, keyColumn: 'notion_page_id' }, [...reads.keys()].filter((id) => !linkedPages.has(id)));
   for (const r of byPage.values()) rows.set(String(r.id), r);
   const failures = await listFailures(store, ds.name);
   const pending = (await store.query<{ record_id: string }>(`SELECT record_id FROM sync_links WHERE dataset = $1 AND notion_page_id IS NULL`, [ds.name])).rows.map((r) => r.record_id);
@@ -82,8 +83,9 @@ async function syncTwoWay(ctx: RunContext, ds: ResolvedDataset, opts: RunOptions
   }
 
   // 3. Interrupted creates: a row marked "creating" may already have its page; find it by the row id property.
+  const claimedRows = new Set([...reads.values()].map((r) => r.rowId));
   for (const recordId of pending) {
-    if ([...reads.values()].some((r) => r.rowId === recordId)) continue;
+    if (claimedRows.has(recordId)) continue;
     try {
       const found = await notion.findPagesByRichText(dataSourceId, ds.rowIdProperty!, recordId);
       const oldest = found.sort((a, b) => a.created_time.localeCompare(b.created_time))[0];
