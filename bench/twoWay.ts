@@ -21,6 +21,8 @@
  * temporary folder. Writes bench/results/two-way-<pglite|postgres>.json.
  */
 import { execFile } from 'node:child_process';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -56,7 +58,27 @@ const token = 'secret_bench_two_way';
 const { seed, ids } = sampleTwoWayWorkspace({ contacts: 0, meetings: 0, tasks: 0, reflections: 0, journals: records });
 const pageIdOf = (i: number) => stableUuid(`journal:${i}`);
 const emulator = createNotionEmulator({ seed, tokens: [token], rateLimit: { requestsPerSecond: rps, burst } });
-const url = await emulator.listen(0, '127.0.0.1');
+// The emulator's counts include requests it refused with 429 (the connector retries them); our own
+// server in front of its handler tells which kind of request each 429 hit, so the table counts
+// answered requests and the 429s apart.
+type RequestClass = 'query' | 'pageWrite' | 'other';
+const refused: Record<RequestClass, number> = { query: 0, pageWrite: 0, other: 0 };
+const classify = (method: string, path: string): RequestClass =>
+  method === 'POST' && /^\/v1\/data_sources\/[^/]+\/query$/.test(path)
+    ? 'query'
+    : (method === 'PATCH' && /^\/v1\/pages\/[^/]+$/.test(path)) || (method === 'POST' && path === '/v1/pages')
+      ? 'pageWrite'
+      : 'other';
+const server = createServer((req, res) => {
+  const cls = classify(req.method ?? 'GET', new URL(req.url ?? '/', 'http://x').pathname);
+  res.on('finish', () => {
+    if (res.statusCode === 429) refused[cls]++;
+  });
+  emulator.handle(req, res);
+});
+server.keepAliveTimeout = 5_000;
+await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 const dataDir = mkdtempSync(join(tmpdir(), 'jarvis-bench-two-way-'));
 const databaseUrl = await benchDatabase('jarvis_bench_two_way');
 const backend = databaseUrl ? 'postgres' : 'pglite';
@@ -147,6 +169,7 @@ interface Row {
   allowedS: number;
   pacing: string;
   r429: number;
+  r429ByKind: Record<RequestClass, number>;
   retries: number;
   waitedS: number;
   cpuS: number;
@@ -158,16 +181,20 @@ const problems: string[] = [];
 
 async function scenario(name: string, mode: 'full' | 'incremental', before: Snapshot, expect: Expect): Promise<Snapshot> {
   emulator.resetCounts();
+  for (const k of Object.keys(refused) as RequestClass[]) refused[k] = 0;
   const started = Date.now();
   const { stdout } = await run(process.execPath, ['--import', 'tsx', join(import.meta.dirname, 'syncWorker.ts'), DATASET, mode], { env, maxBuffer: 64 << 20 });
   const processS = (Date.now() - started) / 1000;
   const out = JSON.parse(stdout.trim().split('\n').pop()!);
   const r = out.result;
+  // Answered requests: every request the emulator saw, less those it refused with 429.
   const counts = emulator.requestCounts;
-  const requests = emulator.totalRequests();
-  const queries = counts[QUERY] ?? 0;
-  const pageWrites = PAGE_WRITES.reduce((n, k) => n + (counts[k] ?? 0), 0);
+  const r429 = refused.query + refused.pageWrite + refused.other;
+  const requests = emulator.totalRequests() - r429;
+  const queries = (counts[QUERY] ?? 0) - refused.query;
+  const pageWrites = PAGE_WRITES.reduce((n, k) => n + (counts[k] ?? 0), 0) - refused.pageWrite;
   const otherByEndpoint = Object.fromEntries(Object.entries(counts).filter(([k]) => k !== QUERY && !PAGE_WRITES.includes(k)));
+  if (out.rateLimited !== r429) problems.push(`${name}: the connector counted ${out.rateLimited} 429s, the emulator sent ${r429}`);
   const leastQueries = Math.max(1, Math.ceil(out.pagesReturned / 100));
 
   const store = await openBenchStore();
@@ -179,7 +206,7 @@ async function scenario(name: string, mode: 'full' | 'incremental', before: Snap
   }
   const pgRowWrites = versionsChanged(before.rows, after.rows);
   const syncS = r.durationMs / 1000;
-  const allowedS = Math.max(0, (requests - burst) / rps); // the first burst is free
+  const allowedS = Math.max(0, (requests - burst) / rps); // the first burst is free; a refused request takes no token
   const row: Row = {
     scenario: name,
     mode: r.mode,
@@ -211,7 +238,8 @@ async function scenario(name: string, mode: 'full' | 'incremental', before: Snap
     processS: Number(processS.toFixed(1)),
     allowedS: Number(allowedS.toFixed(1)),
     pacing: syncS > 0 && allowedS > 0 ? `${Math.min(100, Math.round((allowedS / syncS) * 100))}%` : 'n/a',
-    r429: out.rateLimited,
+    r429,
+    r429ByKind: { ...refused },
     retries: out.retries,
     waitedS: Number((out.waitedMs / 1000).toFixed(1)),
     cpuS: Number((out.cpuMs / 1000).toFixed(1)),
@@ -275,6 +303,10 @@ try {
     await store.close();
   }
 } finally {
+  await new Promise<void>((resolve) => {
+    server.close(() => resolve());
+    server.closeAllConnections();
+  });
   await emulator.close();
   rmSync(dataDir, { recursive: true, force: true });
   if (databaseUrl) await dropBenchDatabase(databaseUrl);
@@ -289,7 +321,7 @@ console.table(
   rows.map((r) => ({
     scenario: r.scenario,
     'pages returned (changed)': `${r.pagesReturned} (${r.changedPages})`,
-    'Notion requests (least)': `${r.requests} (${r.leastRequests})`,
+    'requests (least)': `${r.requests} (${r.leastRequests})`,
     'query (least)': `${r.queries} (${r.leastQueries})`,
     'page writes (least)': `${r.pageWrites} (${r.leastPageWrites})`,
     other: r.otherRequests,
@@ -299,10 +331,15 @@ console.table(
     'sync s': r.syncS,
     'limit allows s': r.allowedS,
     pacing: r.pacing,
-    '429s': r.r429,
+    '429s': r.r429 ? `${r.r429} (${Object.entries(r.r429ByKind).filter(([, n]) => n).map(([k, n]) => `${n} ${k}`).join(', ')})` : 0,
     'CPU s': r.cpuS,
     'peak RSS MB': r.peakRssMb,
   })),
+);
+console.log(
+  'requests: answered Notion requests (a request refused with 429 and retried is in the 429s column); least = ⌈pages returned / 100⌉ ' +
+    'query pages + one page write per record that differs on the Notion side. PG rows read: rows in the Postgres window ' +
+    `(updated_at ≥ cursor − ${overlapSeconds} s). PG row writes / ledger writes: ${TABLE} / sync_links rows whose version (xmin) changed.`,
 );
 const echo = rows.find((r) => r.scenario === 'incremental, echo check');
 if (echo) console.log(`echo writes: ${echo.pageWrites} Notion page writes, ${echo.pgRowWrites} Postgres row writes, ${echo.ledgerWrites} ledger writes (all must be 0)`);
