@@ -37,6 +37,11 @@ export interface FieldDef {
    * primary). Writing from Notion replaces the first element and keeps the others.
    */
   primaryOfArray?: boolean;
+  /**
+   * Which system owns the field when both sides changed it (contacts: Google owns emails and
+   * phones, Notion owns company, notes and tags). Unset: the newer edit wins.
+   */
+  owner?: 'notion' | 'google';
 }
 
 export type SyncPattern = 'one-way' | 'two-way' | 'contacts';
@@ -50,4 +55,9 @@ export interface DatasetDescriptor {
   databaseIdEnv: string;
   /** Notion rich_text property remembering the Postgres row id (two-way datasets). */
   rowIdProperty?: string;
+  /**
+   * Before creating a row for a new page, look for an unlinked row with the same value of these
+   * fields (normalized email, then E.164 phone): the same person never becomes two records.
+   */
+  matchUnlinkedBy?: string[];
 }

@@ -4,6 +4,7 @@
  * (and how it recognises its own echoes) — by content, never by a clock.
  */
 import type { FieldDef } from '../datasets/types.ts';
+import { normalizeEmail, normalizePhone } from './identity.ts';
 
 export type CanonicalValue = string | number | boolean | null | string[];
 export type CanonicalRecord = Record<string, CanonicalValue>;
@@ -14,6 +15,13 @@ export type RawNotionValue = CanonicalValue | { start: string; end: string | nul
 /** The canonical type of a field: an array column whose first element Notion holds is a scalar. */
 function canonicalType(f: FieldDef): string {
   return f.primaryOfArray ? f.columnType.replace('[]', '') : f.columnType;
+}
+
+/** Emails and phones in their identity form, so one person's address compares equal however it is written. */
+function identityForm(f: FieldDef, v: CanonicalValue): CanonicalValue {
+  if (f.kind === 'email') return Array.isArray(v) ? v.map((x) => normalizeEmail(x)!).filter(Boolean) : normalizeEmail(v as string | null);
+  if (f.kind === 'phone_number') return Array.isArray(v) ? v.map((x) => normalizePhone(x)!).filter(Boolean) : normalizePhone(v as string | null);
+  return v;
 }
 
 /** Notion keeps each option or related page once; so does the canonical form. */
@@ -100,7 +108,7 @@ export function canonicalFromNotion(
       record[f.field] = normalizeForColumn(f.columnType, d?.start ?? null);
       if (f.endColumn) record[f.endColumn] = normalizeForColumn(f.columnType, d?.end ?? null);
     } else {
-      const value = normalizeForColumn(canonicalType(f), v);
+      const value = identityForm(f, normalizeForColumn(canonicalType(f), v));
       record[f.field] = f.kind === 'multi_select' ? dedupe(value) : value;
     }
   }
@@ -112,9 +120,9 @@ export function canonicalFromRow(fields: FieldDef[], row: Record<string, unknown
   const record: CanonicalRecord = {};
   for (const f of fields) {
     const raw = row[f.column];
-    if (f.primaryOfArray) record[f.field] = normalizeForColumn(canonicalType(f), Array.isArray(raw) ? raw[0] : raw);
+    if (f.primaryOfArray) record[f.field] = identityForm(f, normalizeForColumn(canonicalType(f), Array.isArray(raw) ? raw[0] : raw));
     else {
-      const value = normalizeForColumn(f.columnType, raw);
+      const value = identityForm(f, normalizeForColumn(f.columnType, raw));
       record[f.field] = f.kind === 'multi_select' || f.kind === 'relation' ? dedupe(value) : value;
     }
     if (f.endColumn) record[f.endColumn] = normalizeForColumn(f.columnType, row[f.endColumn]);
@@ -146,8 +154,11 @@ export function recordToColumns(fields: FieldDef[], record: CanonicalRecord, exi
     if (f.primaryOfArray) {
       const current = Array.isArray(existing?.[f.column]) ? (existing![f.column] as unknown[]).map(String) : [];
       const primary = record[f.field] as string | null;
-      const rest = current.slice(1).filter((x) => x !== primary);
-      row[f.column] = primary ? [primary, ...rest] : rest;
+      const key = (x: string | null) => identityForm(f, x);
+      const rest = current.slice(1).filter((x) => key(x) !== key(primary));
+      // The same address as stored (other case or format) keeps its stored spelling.
+      const first = current.length && key(current[0]!) === key(primary) ? current[0]! : primary;
+      row[f.column] = first ? [first, ...rest] : rest;
     } else row[f.column] = record[f.field] ?? null;
     if (f.endColumn) row[f.endColumn] = record[f.endColumn] ?? null;
   }

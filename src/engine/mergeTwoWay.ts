@@ -21,7 +21,7 @@ export interface Conflict {
   postgres: CanonicalValue;
   base: CanonicalValue | undefined;
   winner: Side;
-  reason: 'newer' | 'tie' | 'first-sync';
+  reason: 'newer' | 'tie' | 'first-sync' | 'owner';
 }
 
 export interface MergeInput {
@@ -35,6 +35,12 @@ export interface MergeInput {
   keys: string[];
   bufferMs?: number;
   tieWinner?: Side;
+  /**
+   * Fields with an owner: the owner's value wins a conflict, and a first pairing fills each field
+   * from whichever side has a value (two records found to be the same person are merged, not
+   * one thrown away).
+   */
+  owners?: Record<string, Side>;
 }
 
 export interface MergeResult {
@@ -57,6 +63,22 @@ export function mergeTwoWay(input: MergeInput): MergeResult {
   const merged: CanonicalRecord = {};
   const conflicts: Conflict[] = [];
 
+  const owners = input.owners;
+  if (!base && owners) {
+    for (const k of keys) {
+      const nv = n[k] ?? null;
+      const pv = p[k] ?? null;
+      if (sameValue(nv, pv) || isEmpty(pv)) merged[k] = nv;
+      else if (isEmpty(nv)) merged[k] = pv;
+      else {
+        const winner = owners[k] ?? order.winner;
+        merged[k] = winner === 'notion' ? nv : pv;
+        conflicts.push({ field: k, notion: nv, postgres: pv, base: undefined, winner, reason: owners[k] ? 'owner' : 'first-sync' });
+      }
+    }
+    return { merged, conflicts };
+  }
+
   if (!base) {
     const winner = order.winner === 'notion' ? n : p;
     for (const k of keys) {
@@ -76,9 +98,15 @@ export function mergeTwoWay(input: MergeInput): MergeResult {
     else if (sameValue(nv, bv)) merged[k] = pv;
     else if (sameValue(pv, bv)) merged[k] = nv;
     else {
-      merged[k] = order.winner === 'notion' ? nv : pv;
-      conflicts.push({ field: k, notion: nv, postgres: pv, base: bv, winner: order.winner, reason: order.tie ? 'tie' : 'newer' });
+      const owner = owners?.[k];
+      const winner = owner ?? order.winner;
+      merged[k] = winner === 'notion' ? nv : pv;
+      conflicts.push({ field: k, notion: nv, postgres: pv, base: bv, winner, reason: owner ? 'owner' : order.tie ? 'tie' : 'newer' });
     }
   }
   return { merged, conflicts };
+}
+
+function isEmpty(v: CanonicalValue): boolean {
+  return v === null || v === '' || v === false || (Array.isArray(v) && v.length === 0);
 }

@@ -109,6 +109,7 @@ export function planPair(pair: PairInput, opts: PlanOptions): TwoWayEntry {
     keys,
     bufferMs: opts.bufferMs,
     tieWinner: opts.tieWinner,
+    owners: ownersOf(opts.fields),
   });
   const final = normalizeThroughRow(opts.fields, merged, pair.postgres?.row);
   // A deleted record only carries its deletion: a trashed page takes no property edits.
@@ -118,6 +119,13 @@ export function planPair(pair: PairInput, opts: PlanOptions): TwoWayEntry {
   const baseUpToDate = pair.base !== null && keys.every((k) => sameValue(pair.base![k] ?? (k === DELETED ? false : null), final[k] ?? null));
   const action: TwoWayAction = toNotion.length || toPostgres.length ? 'update' : baseUpToDate ? 'none' : 'link';
   return entry(action, final, { toNotion, toPostgres, conflicts });
+}
+
+/** Field owners as merge sides: Notion-owned fields side with Notion; Google-owned ones reach this leg through Postgres. */
+function ownersOf(fields: FieldDef[]): Record<string, Side> | undefined {
+  const owned = fields.filter((f) => f.owner);
+  if (!owned.length) return undefined;
+  return Object.fromEntries(owned.map((f) => [f.field, f.owner === 'notion' ? 'notion' : 'postgres'] as const));
 }
 
 /**

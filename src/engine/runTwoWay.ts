@@ -7,11 +7,12 @@
 import type { ResolvedDataset } from '../config/index.ts';
 import { Build } from '../connectors/notion/index.ts';
 import type { NotionPage } from '../connectors/notion/types.ts';
-import { clearFailures, countActive, listFailures, readLinks, readState, recordFailures, selectRowsByKeys, upsertLinks, writeState, type SyncLink, type SyncLinkInput } from '../store/index.ts';
+import { clearFailures, countActive, listFailures, quoteIdent, readLinks, readState, recordFailures, selectRowsByKeys, upsertLinks, writeState, type SyncLink, type SyncLinkInput } from '../store/index.ts';
 import type { CanonicalRecord } from './canonical.ts';
 import type { RunContext, RunOptions } from './context.ts';
 import { nextCursor, windowStart } from './cursor.ts';
 import { resolveDataSourceId } from './dataSource.ts';
+import { buildIdentityIndex, findIdentityMatch, identityKey, matchColumns } from './matchIdentity.ts';
 import { DELETED, planPair, type NotionState, type PairInput, type TwoWayEntry } from './planTwoWay.ts';
 import { collectRelationIds, resolvePageIds, resolveRecordIds } from './relations.ts';
 import type { RunResult, WriteCounts } from './result.ts';
@@ -108,6 +109,7 @@ async function syncTwoWay(ctx: RunContext, ds: ResolvedDataset, opts: RunOptions
     if (recordId) pairedRows.add(recordId);
     pairs.push({ recordId, pageId: read.page.id });
   }
+  if (ds.matchUnlinkedBy?.length) await matchUnlinkedPages(pairs, pairedRows);
   for (const r of rows.values()) {
     if (!pairedRows.has(String(r.id))) pairs.push({ recordId: String(r.id), pageId: r.notion_page_id ?? null });
   }
@@ -253,6 +255,30 @@ async function syncTwoWay(ctx: RunContext, ds: ResolvedDataset, opts: RunOptions
   const nextPg = nextCursor(pgCursor, windowRows.map((r) => new Date(r.updated_at).toISOString()), failedRowTimes, new Date(started).toISOString(), new Date(ctx.clock.now()).toISOString());
   if (nextNotion && nextNotion !== notionCursor) await writeState(store, `notion_cursor_${ds.name}`, nextNotion);
   if (nextPg && nextPg !== pgCursor) await writeState(store, `pg_cursor_${ds.name}`, nextPg);
+
+  /**
+   * A new page that is the same person as a row not yet linked to Notion (e.g. one that came from
+   * Google) joins that row instead of becoming a second record: matched by email, then phone.
+   */
+  async function matchUnlinkedPages(list: Array<{ recordId: string | null; pageId: string | null }>, claimed: Set<string>) {
+    const unpaired = list.filter((p) => !p.recordId && p.pageId && reads.has(p.pageId));
+    if (!unpaired.length) return;
+    const { email, phone } = matchColumns(ds.fields, ds.matchUnlinkedBy!);
+    const cols = ['id', ...Object.keys(rowColumns(ds))].map(quoteIdent).join(', ');
+    const { rows: candidates } = await store.query<Row>(`SELECT ${cols} FROM ${quoteIdent(ds.table)} WHERE notion_page_id IS NULL AND deleted_at IS NULL`);
+    const index = buildIdentityIndex(
+      candidates.filter((c) => !claimed.has(String(c.id))).map((c) => ({ id: String(c.id), emails: email ? c[email.column] : null, phones: phone ? c[phone.column] : null })),
+    );
+    for (const p of unpaired) {
+      const raw = reads.get(p.pageId!)!.raw;
+      const match = findIdentityMatch(index, email ? [raw[email.field]] : [], phone ? [raw[phone.field]] : []);
+      if (!match || claimed.has(match)) continue;
+      p.recordId = match;
+      claimed.add(match);
+      rows.set(match, candidates.find((c) => String(c.id) === match)!);
+      result.warnings.push(`page ${p.pageId} matched existing row ${match} by ${email && identityKey('email', raw[email.field]) && index.email.get(identityKey('email', raw[email.field])!) === match ? 'email' : 'phone'}; linked instead of creating a second record`);
+    }
+  }
 
   async function retrieveOrFail(pageId: string): Promise<NotionPage | null> {
     try {

@@ -87,6 +87,27 @@ describe.each(storeBackends())('two-way sync on %s', (kind) => {
     expect((await row('contacts', page.id)).emails).toEqual(['new@example.com', 'second@example.com']);
   });
 
+  it('contacts: a new page for a person already in Postgres (same email, other case) joins that row — never two records', async () => {
+    await sync('contacts');
+    const { rows } = await store.query(
+      `INSERT INTO contacts (name, emails, phones, google_resource_name) VALUES ('Grace Hopper', ARRAY['Grace@Navy.MIL', 'grace@home.example'], ARRAY['+1 202 555 0147'], 'people/c1') RETURNING id`,
+    );
+    later();
+    const page = h.emulator.createPage(h.ids.contactsDataSource, {
+      Name: { title: [{ text: { content: 'Grace Hopper' } }] },
+      Email: { email: 'grace@navy.mil' },
+      Company: { rich_text: [{ text: { content: 'US Navy' } }] },
+    });
+    const r = await sync('contacts');
+    expect(r.status).toBe('success');
+    const { rows: graces } = await store.query(`SELECT * FROM contacts WHERE name = 'Grace Hopper'`);
+    expect(graces).toHaveLength(1);
+    expect(graces[0]).toMatchObject({ id: rows[0].id, notion_page_id: page.id, company: 'US Navy', google_resource_name: 'people/c1' });
+    expect(graces[0].emails).toEqual(['Grace@Navy.MIL', 'grace@home.example']);
+    // The phone only Postgres had reaches Notion, in E.164.
+    expect(h.emulator.getPage(page.id)!.properties.Phone.phone_number).toBe('+12025550147');
+  });
+
   it('keeps an edit to Title in Notion and an edit to Summary in Postgres of the same meeting: both survive on both sides', async () => {
     await runAll(h.ctx, {});
     const page = meetingPages()[2]!;
