@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import type { Config } from '../config/index.ts';
 import { requireNotionToken } from '../config/index.ts';
+import { createGoogleConnector, type GoogleConnector } from '../connectors/google/index.ts';
 import { createNotionConnector, type NotionConnector } from '../connectors/notion/index.ts';
 import type { RunContext } from '../engine/context.ts';
 import { systemClock, type Clock } from '../lib/clock.ts';
@@ -39,8 +40,42 @@ export function createConfiguredNotion(config: Config, logger: Logger, clock: Cl
   });
 }
 
-/** Wires a run context from config: the store, a paced Notion connector, clock and logger. */
+/** The Google connector the config describes, or undefined when Google is not configured. */
+export function createConfiguredGoogle(config: Config, logger: Logger, clock: Clock = systemClock): GoogleConnector | undefined {
+  const c = config.google.credentials;
+  if (!c) return undefined;
+  return createGoogleConnector({ ...c, apiRoot: config.google.apiRoot, requestsPerSecond: config.google.requestsPerSecond, clock, logger });
+}
+
+/**
+ * A Notion connector for a deployment without NOTION_TOKEN (Google only): any call fails with
+ * the one-line message saying what to set, and it has made no requests.
+ */
+function notionNotConfigured(): NotionConnector {
+  const fail = async (): Promise<never> => {
+    requireNotionToken({ notion: { token: null } } as Config);
+    throw new Error('unreachable');
+  };
+  return {
+    resolveDataSource: fail,
+    queryPages: () => ({ [Symbol.asyncIterator]: () => ({ next: fail }) }),
+    retrievePage: fail,
+    createPage: fail,
+    updatePage: fail,
+    findPagesByRichText: fail,
+    addProperties: fail,
+    stats: { requests: 0, byEndpoint: {}, rateLimited: 0, retries: 0, waitedMs: 0 },
+    resetStats: () => undefined,
+  };
+}
+
+/**
+ * Wires a run context from config: the store, the paced Notion and Google connectors, clock and
+ * logger. At least one of Notion or Google must be configured.
+ */
 export function createRunContext(config: Config, store: Store, logger: Logger, clock: Clock = systemClock): RunContext {
-  const notion = createConfiguredNotion(config, logger, clock);
-  return { store, notion, config, clock, logger };
+  const google = createConfiguredGoogle(config, logger, clock);
+  if (!google) requireNotionToken(config);
+  const notion = config.notion.token ? createConfiguredNotion(config, logger, clock) : notionNotConfigured();
+  return { store, notion, google, config, clock, logger };
 }

@@ -7,6 +7,7 @@ export function resultsToJson(results: RunResult[]) {
   return {
     status: ok ? 'success' : 'error',
     notion_requests: results.reduce((n, r) => n + r.notionRequests, 0),
+    google_requests: results.reduce((n, r) => n + r.googleRequests, 0),
     datasets: results.map((r) => ({
       dataset: r.dataset,
       status: r.status,
@@ -20,6 +21,7 @@ export function resultsToJson(results: RunResult[]) {
       skipped: r.skipped,
       errors: r.errors.length,
       notion_requests: r.notionRequests,
+      google_requests: r.googleRequests,
       duration_ms: r.durationMs,
       message: r.message,
       ...(r.errors.length ? { error_details: r.errors.slice(0, 50) } : {}),

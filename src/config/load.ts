@@ -41,9 +41,29 @@ export interface Config {
     /** Which side wins a tie. */
     tieWinner: 'notion' | 'postgres';
   };
+  google: GoogleConfig;
   datasets: ResolvedDataset[];
   logLevel: string;
   configFile: string | null;
+}
+
+export interface GoogleConfig {
+  /** null when Google is not configured (GOOGLE_CLIENT_ID, GOOGLE_CLIENT_SECRET, GOOGLE_REFRESH_TOKEN all unset). */
+  credentials: { clientId: string; clientSecret: string; refreshToken: string } | null;
+  /** GOOGLE_API_ROOT: another host for every Google API and the token endpoint (an emulator). */
+  apiRoot: string | undefined;
+  requestsPerSecond: number;
+  calendarId: string;
+  /** Full calendar syncs read events from this many days back… */
+  calendarPastDays: number;
+  /** …to this many days ahead (recurring events are expanded into instances within the window). */
+  calendarFutureDays: number;
+  /** Gmail search bounding the first (and any recovery) full sync. */
+  gmailQuery: string;
+  /** At most this many messages in a full Gmail sync. */
+  gmailMaxMessages: number;
+  /** Create Google contacts for contacts that exist only in Notion/Postgres. */
+  createContactsInGoogle: boolean;
 }
 
 export interface LoadConfigOptions {
@@ -102,6 +122,7 @@ export function loadConfig(opts: LoadConfigOptions = {}): Config {
       conflictBufferSeconds: file.sync?.conflictBufferSeconds ?? 5,
       tieWinner: file.sync?.tieWinner ?? 'notion',
     },
+    google: googleConfig(env),
     datasets: presetDatasets.map((d) => applyOverride(d, overrides[d.name], env, configFile)),
     logLevel,
     configFile,
@@ -131,6 +152,33 @@ function applyOverride(
     rowIdProperty: d.rowIdProperty ? (o?.rowIdProperty ?? d.rowIdProperty) : undefined,
     databaseId: nonEmpty(env[d.databaseIdEnv]) ?? o?.databaseId ?? null,
     enabled: o?.enabled ?? true,
+  };
+}
+
+const GOOGLE_CREDENTIALS = ['GOOGLE_CLIENT_ID', 'GOOGLE_CLIENT_SECRET', 'GOOGLE_REFRESH_TOKEN'] as const;
+
+function googleConfig(env: Record<string, string | undefined>): GoogleConfig {
+  const set = GOOGLE_CREDENTIALS.filter((k) => nonEmpty(env[k]));
+  if (set.length && set.length < GOOGLE_CREDENTIALS.length) {
+    const missing = GOOGLE_CREDENTIALS.filter((k) => !nonEmpty(env[k]));
+    throw new ConfigError(`${missing.join(' and ')} ${missing.length > 1 ? 'are' : 'is'} not set: Google needs GOOGLE_CLIENT_ID, GOOGLE_CLIENT_SECRET and GOOGLE_REFRESH_TOKEN together (or none of them to skip Google)`);
+  }
+  const apiRoot = nonEmpty(env.GOOGLE_API_ROOT)?.replace(/\/+$/, '');
+  if (apiRoot) checkHttpUrl('GOOGLE_API_ROOT', apiRoot);
+  const flag = nonEmpty(env.CONTACTS_CREATE_IN_GOOGLE)?.toLowerCase();
+  if (flag && !['true', 'false', '1', '0', 'yes', 'no'].includes(flag)) {
+    throw new ConfigError(`CONTACTS_CREATE_IN_GOOGLE must be true or false (got "${env.CONTACTS_CREATE_IN_GOOGLE}")`);
+  }
+  return {
+    credentials: set.length ? { clientId: env.GOOGLE_CLIENT_ID!.trim(), clientSecret: env.GOOGLE_CLIENT_SECRET!.trim(), refreshToken: env.GOOGLE_REFRESH_TOKEN!.trim() } : null,
+    apiRoot,
+    requestsPerSecond: numberFromEnv(env, 'GOOGLE_REQUESTS_PER_SECOND', { min: 0.01, max: 100 }) ?? 10,
+    calendarId: nonEmpty(env.GOOGLE_CALENDAR_ID) ?? 'primary',
+    calendarPastDays: numberFromEnv(env, 'GOOGLE_CALENDAR_PAST_DAYS', { min: 0, max: 3650 }) ?? 30,
+    calendarFutureDays: numberFromEnv(env, 'GOOGLE_CALENDAR_FUTURE_DAYS', { min: 1, max: 3650 }) ?? 365,
+    gmailQuery: nonEmpty(env.GMAIL_QUERY) ?? 'newer_than:90d',
+    gmailMaxMessages: numberFromEnv(env, 'GMAIL_MAX_MESSAGES', { min: 1, max: 1_000_000 }) ?? 5000,
+    createContactsInGoogle: flag === 'true' || flag === '1' || flag === 'yes',
   };
 }
 

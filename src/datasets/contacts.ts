@@ -12,6 +12,7 @@ export const contacts: DatasetDescriptor = {
   databaseIdEnv: 'NOTION_CONTACTS_DATABASE_ID',
   rowIdProperty: 'Supabase ID',
   matchUnlinkedBy: ['email', 'phone'],
+  google: 'people',
   fields: [
     { field: 'name', property: 'Name', kind: 'title', column: 'name', columnType: 'text' },
     { field: 'email', property: 'Email', kind: 'email', column: 'emails', columnType: 'text[]', primaryOfArray: true, owner: 'google' },

@@ -1,5 +1,7 @@
 import type { DatasetDescriptor } from './types.ts';
 import { books } from './books.ts';
+import { calendar } from './calendar.ts';
+import { gmail } from './gmail.ts';
 import { contacts } from './contacts.ts';
 import { highlights } from './highlights.ts';
 import { journals } from './journals.ts';
@@ -14,7 +16,7 @@ export type { DatasetDescriptor, FieldDef, FieldKind, SyncPattern } from './type
  * Listed in the spec's `/sync/all` order: contacts first (meetings link to them), two-way before
  * one-way, books and highlights last.
  */
-export const presetDatasets: DatasetDescriptor[] = [contacts, meetings, tasks, reflections, journals, books, highlights];
+export const presetDatasets: DatasetDescriptor[] = [contacts, meetings, tasks, reflections, journals, calendar, gmail, books, highlights];
 
 /** The spec's sync order, by name (datasets not built yet are simply absent from the registry). */
 export const syncOrder = ['contacts', 'meetings', 'tasks', 'reflections', 'journals', 'calendar', 'gmail', 'books', 'highlights'];

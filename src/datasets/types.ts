@@ -44,15 +44,18 @@ export interface FieldDef {
   owner?: 'notion' | 'google';
 }
 
-export type SyncPattern = 'one-way' | 'two-way' | 'contacts';
+/** one-way / two-way: Notion ⇄ Postgres; calendar / gmail: Google → Postgres. */
+export type SyncPattern = 'one-way' | 'two-way' | 'calendar' | 'gmail';
 
 export interface DatasetDescriptor {
   name: string;
   table: string;
   pattern: SyncPattern;
   fields: FieldDef[];
-  /** Environment variable holding the Notion database (or data source) id. */
+  /** Environment variable holding the Notion database (or data source) id; Google datasets have none. */
   databaseIdEnv: string;
+  /** Contacts: also synced with Google (People API) when Google is configured. */
+  google?: 'people';
   /** Notion rich_text property remembering the Postgres row id (two-way datasets). */
   rowIdProperty?: string;
   /**

@@ -1,4 +1,5 @@
 import type { Config, ResolvedDataset } from '../config/index.ts';
+import type { GoogleConnector } from '../connectors/google/types.ts';
 import type { NotionConnector } from '../connectors/notion/types.ts';
 import type { Clock } from '../lib/clock.ts';
 import type { Logger } from '../lib/logger.ts';
@@ -8,6 +9,8 @@ import type { Store } from '../store/types.ts';
 export interface RunContext {
   store: Store;
   notion: NotionConnector;
+  /** Present when Google is configured. */
+  google?: GoogleConnector;
   config: Config;
   clock: Clock;
   logger: Logger;

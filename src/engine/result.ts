@@ -33,6 +33,7 @@ export interface RunResult {
   errors: RecordError[];
   warnings: string[];
   notionRequests: number;
+  googleRequests: number;
   durationMs: number;
   message: string;
   /** Dry runs: what would be done. */
@@ -58,6 +59,7 @@ export function emptyResult(dataset: string, mode: 'full' | 'incremental', dryRu
     errors: [],
     warnings: [],
     notionRequests: 0,
+    googleRequests: 0,
     durationMs: 0,
     message: '',
   };
@@ -69,6 +71,6 @@ export function summarize(r: RunResult): string {
   return (
     `${r.dataset}: ${r.mode}${r.dryRun ? ' (dry run)' : ''} — ${r.created} ${verb}created, ${r.updated} ${verb}updated, ` +
     `${r.deleted} ${verb}deleted, ${r.restored} ${verb}restored, ${r.unchanged} unchanged, ${r.errors.length} errors, ` +
-    `${r.notionRequests} Notion requests, ${(r.durationMs / 1000).toFixed(1)} s`
+    `${r.googleRequests ? `${r.googleRequests} Google requests` : `${r.notionRequests} Notion requests`}, ${(r.durationMs / 1000).toFixed(1)} s`
   );
 }

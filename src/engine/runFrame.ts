@@ -18,6 +18,7 @@ export async function runFramed(
   const dryRun = Boolean(opts.dryRun);
   const started = clock.now();
   const requestsBefore = notion.stats.requests;
+  const googleBefore = ctx.google?.stats.requests ?? 0;
   const result = emptyResult(ds.name, opts.full ? 'full' : 'incremental', dryRun);
 
   const release = await store.tryLock(`jarvis-sync:dataset:${ds.name}`);
@@ -35,6 +36,7 @@ export async function runFramed(
       logger.error({ dataset: ds.name, err: (e as Error).message }, 'sync run failed');
     }
     result.notionRequests = notion.stats.requests - requestsBefore;
+    result.googleRequests = (ctx.google?.stats.requests ?? 0) - googleBefore;
     result.durationMs = clock.now() - started;
     if (result.status === 'success' && result.errors.length) result.status = 'error';
     if (!result.message) result.message = summarize(result);

@@ -47,8 +47,9 @@ describe('jarvis-sync CLI', () => {
     const summary = JSON.parse(first.stdout);
     expect(summary.status).toBe('success');
     expect(summary.datasets.map((d: any) => [d.dataset, d.status, d.created])).toEqual([
-      // The two-way datasets are not configured here: listed as skipped, not an error.
-      ...['contacts', 'meetings', 'tasks', 'reflections', 'journals'].map((name) => [name, 'skipped', 0]),
+      // The two-way and Google datasets are not configured here: listed as skipped, not an error,
+      // in the spec's order (contacts' Google step right after its Notion step).
+      ...['contacts', 'contacts_google', 'meetings', 'tasks', 'reflections', 'journals', 'calendar', 'gmail'].map((name) => [name, 'skipped', 0]),
       ['books', 'success', 12],
       ['highlights', 'success', 25],
     ]);

@@ -1,5 +1,5 @@
 import { requireNotionToken, type Config } from '../../config/index.ts';
-import { runAll, runDataset } from '../../engine/runAll.ts';
+import { runAll, runDatasetSteps } from '../../engine/runAll.ts';
 import type { RunResult } from '../../engine/result.ts';
 import type { Logger } from '../../lib/logger.ts';
 import { createRunContext, openMigratedStore } from '../app.ts';
@@ -18,14 +18,14 @@ export async function syncCommand(cmd: ParsedCommand, config: Config, logger: Lo
   if (hours !== undefined && cmd.flags.full) throw new UsageError('--hours and --full cannot be combined');
   const opts = { full: Boolean(cmd.flags.full), hours, dryRun: Boolean(cmd.flags['dry-run']), force: Boolean(cmd.flags.force) };
   const json = Boolean(cmd.flags.json);
-  requireNotionToken(config);
+  if (!config.google.credentials) requireNotionToken(config);
 
   const store = await openMigratedStore(config, logger);
   try {
     const ctx = createRunContext(config, store, logger);
     const print = (r: RunResult) => (json ? undefined : printResult(r, out));
-    const results = ds ? [await runDataset(ctx, ds, opts)] : await runAll(ctx, opts, print);
-    if (ds) print(results[0]!);
+    const results = ds ? await runDatasetSteps(ctx, ds, opts) : await runAll(ctx, opts, print);
+    if (ds) results.forEach(print);
     const summary = resultsToJson(results);
     if (json) out(JSON.stringify(summary, null, 2));
     return summary.status === 'success' ? 0 : 1;

@@ -1,0 +1,74 @@
+/**
+ * Writes rows keyed by a Google id (event id, message id): only rows whose values really differ
+ * are written (one batched upsert, row by row only to isolate a row Postgres refuses), and the
+ * given keys are soft-deleted. The decision is planOneWay's, the same as for Notion one-way syncs.
+ */
+import { selectRowsByKeys, softDeleteByKeys, upsertRows } from '../../store/index.ts';
+import type { ColumnType } from '../../store/types.ts';
+import { normalizeForColumn, type CanonicalRecord } from '../canonical.ts';
+import type { RunContext } from '../context.ts';
+import { planOneWay, type PlanEntry, type TargetRecord } from '../planOneWay.ts';
+import type { RunResult } from '../result.ts';
+
+export interface KeyedSpec {
+  table: string;
+  keyColumn: string;
+  columns: Record<string, ColumnType>;
+}
+
+function canonical(columns: Record<string, ColumnType>, row: Record<string, unknown>): CanonicalRecord {
+  const out: CanonicalRecord = {};
+  for (const [c, t] of Object.entries(columns)) out[c] = normalizeForColumn(t, row[c]);
+  return out;
+}
+
+export async function applyKeyedRows(
+  ctx: RunContext,
+  spec: KeyedSpec,
+  rows: Array<Record<string, unknown>>,
+  deleteKeys: string[],
+  result: RunResult,
+  opts: { dryRun: boolean },
+): Promise<void> {
+  const keys = [...rows.map((r) => String(r[spec.keyColumn])), ...deleteKeys];
+  const existing = await selectRowsByKeys(ctx.store, { table: spec.table, keyColumn: spec.keyColumn, columns: { id: 'uuid', deleted_at: 'timestamptz', ...spec.columns } }, keys);
+  const targets = new Map<string, TargetRecord>();
+  for (const [k, row] of existing) targets.set(k, { id: String(row.id), record: canonical(spec.columns, row), deletedAt: row.deleted_at ? new Date(row.deleted_at).toISOString() : null });
+  const plan = planOneWay(
+    rows.map((r) => ({ key: String(r[spec.keyColumn]), editedAt: '', record: canonical(spec.columns, r) })),
+    targets,
+  );
+  const deleting = [...new Set(deleteKeys)].filter((k) => targets.get(k) && !targets.get(k)!.deletedAt && !rows.some((r) => r[spec.keyColumn] === k));
+  plan.entries.push(...deleting.map((k): PlanEntry => ({ action: 'delete', key: k, id: targets.get(k)!.id })));
+  result.unchanged += plan.unchanged;
+  const writes = plan.entries.filter((e): e is Extract<PlanEntry, { action: 'create' | 'update' }> => e.action !== 'delete');
+  const count = (e: PlanEntry, sign = 1) => {
+    if (e.action === 'create') result.created += sign;
+    else if (e.action === 'delete') result.deleted += sign;
+    else if (e.restore) result.restored += sign;
+    else result.updated += sign;
+  };
+  for (const e of plan.entries) count(e);
+  if (opts.dryRun) {
+    result.plan = [...(result.plan ?? []), ...plan.entries];
+    return;
+  }
+  const upsertSpec = { table: spec.table, keyColumn: spec.keyColumn, columns: { ...spec.columns, last_sync_source: 'text' as ColumnType } };
+  const toRow = (e: (typeof writes)[number]) => ({ [spec.keyColumn]: e.key, ...e.record, last_sync_source: 'google', deleted_at: null });
+  if (writes.length) {
+    try {
+      await upsertRows(ctx.store, upsertSpec, writes.map(toRow));
+    } catch (batchError) {
+      ctx.logger.warn({ table: spec.table, err: (batchError as Error).message }, 'batched upsert failed; retrying row by row to isolate the bad record');
+      for (const w of writes) {
+        try {
+          await upsertRows(ctx.store, upsertSpec, [toRow(w)]);
+        } catch (e) {
+          count(w, -1);
+          result.errors.push({ key: w.key, error: `Postgres rejected ${w.key}: ${(e as Error).message}`, kind: 'validation' });
+        }
+      }
+    }
+  }
+  if (deleting.length) await softDeleteByKeys(ctx.store, { table: spec.table, keyColumn: spec.keyColumn }, deleting, new Date(ctx.clock.now()));
+}

@@ -1,0 +1,89 @@
+/**
+ * calendar (Google → Postgres, one-way): a full sync within the configured window, then
+ * incremental by the syncToken kept in sync_state (`calendar_sync_token`). A rejected token
+ * (410) is forgotten and replaced by exactly one full resync. Cancelled events soft-delete.
+ */
+import type { ResolvedDataset } from '../../config/index.ts';
+import { countActive, readState, writeState } from '../../store/index.ts';
+import type { RunContext, RunOptions } from '../context.ts';
+import type { RunResult } from '../result.ts';
+import { runFramed } from '../runFrame.ts';
+import { checkDeletionValve, checkSafetyValve } from '../safetyValve.ts';
+import { applyKeyedRows } from './applyKeyedRows.ts';
+import { CALENDAR_COLUMNS, eventToRow, isCancelled } from './calendarRows.ts';
+import { contactIdsByEmail, linkContacts } from './contactLinks.ts';
+
+export const CALENDAR_TOKEN_KEY = 'calendar_sync_token';
+/** The calendar the stored token belongs to: a token is only good for the calendar it came from. */
+export const CALENDAR_ID_KEY = 'calendar_sync_calendar_id';
+const DAY = 86_400_000;
+
+export async function runCalendar(ctx: RunContext, ds: ResolvedDataset, opts: RunOptions = {}): Promise<RunResult> {
+  return runFramed(ctx, ds, opts, (result, started) => syncCalendar(ctx, ds, opts, result, started));
+}
+
+async function syncCalendar(ctx: RunContext, ds: ResolvedDataset, opts: RunOptions, result: RunResult, started: number): Promise<void> {
+  const google = ctx.google!;
+  const { calendarId, calendarPastDays, calendarFutureDays } = ctx.config.google;
+  const token = opts.full ? null : await readState(ctx.store, CALENDAR_TOKEN_KEY);
+  const tokenCalendar = await readState(ctx.store, CALENDAR_ID_KEY);
+  let listing: Awaited<ReturnType<typeof google.calendar.listEvents>> | null = null;
+  if (token && tokenCalendar === calendarId) {
+    try {
+      listing = await google.calendar.listEvents(calendarId, { syncToken: token });
+      result.mode = 'incremental';
+    } catch (e) {
+      if ((e as { kind?: string }).kind !== 'sync_token_expired') throw e;
+      result.warnings.push('Google rejected the calendar sync token (410): running one full resync');
+    }
+  }
+  const full = !listing;
+  const timeMin = new Date(started - calendarPastDays * DAY).toISOString();
+  const timeMax = new Date(started + calendarFutureDays * DAY).toISOString();
+  if (!listing) {
+    result.mode = 'full';
+    listing = await google.calendar.listEvents(calendarId, { timeMin, timeMax });
+  }
+
+  const rows: Array<Record<string, unknown>> = [];
+  const cancelled: string[] = [];
+  for (const e of listing.events) {
+    if (isCancelled(e)) {
+      if (e.id) cancelled.push(e.id);
+      continue;
+    }
+    try {
+      rows.push(eventToRow(e, calendarId));
+    } catch (err) {
+      result.errors.push({ key: e.id ?? '(no id)', error: (err as Error).message, kind: 'validation' });
+    }
+  }
+  const byEmail = await contactIdsByEmail(ctx.store, rows.flatMap((r) => r.attendee_emails as string[]));
+  for (const r of rows) r.contact_ids = linkContacts(r.attendee_emails as string[], byEmail);
+
+  // A full resync also finds events gone since (deleted while the token was dead): rows of this
+  // calendar inside the window that Google no longer lists — behind the valves.
+  if (full) {
+    const active = await countActive(ctx.store, ds.table, { calendar_id: calendarId, deleted_at: null });
+    checkSafetyValve(rows.length, active, ctx.config.sync.safetyValveRatio, 'Google Calendar', 'Postgres');
+    const listed = new Set(rows.map((r) => r.google_event_id as string));
+    const { rows: inWindow } = await ctx.store.query<{ google_event_id: string }>(
+      `SELECT google_event_id FROM calendar_events WHERE calendar_id = $1 AND deleted_at IS NULL
+         AND coalesce(ends_at, end_date::timestamptz) > $2 AND coalesce(starts_at, start_date::timestamptz) < $3`,
+      [calendarId, timeMin, timeMax],
+    );
+    for (const r of inWindow) if (!listed.has(r.google_event_id)) cancelled.push(r.google_event_id);
+  }
+  checkDeletionValve(cancelled.length, await countActive(ctx.store, ds.table, { deleted_at: null }), {
+    share: ctx.config.sync.deletionValveShare,
+    minimum: ctx.config.sync.deletionValveMinimum,
+    force: opts.force || !full, // cancellations reported by Google itself are not a guess
+  });
+  await applyKeyedRows(ctx, { table: ds.table, keyColumn: 'google_event_id', columns: CALENDAR_COLUMNS }, rows, cancelled, result, { dryRun: Boolean(opts.dryRun) });
+  result.skipped = result.errors.length;
+  // The token moves on only when every event was taken: a record that failed is read again next run.
+  if (!opts.dryRun && !result.errors.length) {
+    await writeState(ctx.store, CALENDAR_TOKEN_KEY, listing.nextSyncToken);
+    await writeState(ctx.store, CALENDAR_ID_KEY, calendarId);
+  }
+}

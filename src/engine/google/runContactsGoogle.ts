@@ -1,0 +1,251 @@
+/**
+ * contacts, Google ⇄ Postgres leg (the spec's Pattern 3, step 2): People connections since the
+ * stored `people_sync_token` (an expired token — People answers 400 EXPIRED_SYNC_TOKEN — is
+ * replaced by one full listing). Each person is linked to its row by resource name, else matched
+ * to an unlinked row by email, then phone, else becomes a new row: the same person never becomes
+ * two records. Changes flow both ways with field ownership (peopleContacts.ts); rows only in
+ * Notion/Postgres are created in Google when CONTACTS_CREATE_IN_GOOGLE=true.
+ */
+import type { people_v1 } from '@googleapis/people';
+import type { ResolvedDataset } from '../../config/index.ts';
+import { quoteIdent, readLinks, readState, upsertLinks, upsertRows, writeState, type SyncLinkInput } from '../../store/index.ts';
+import type { ColumnType } from '../../store/types.ts';
+import type { CanonicalRecord } from '../canonical.ts';
+import type { RunContext, RunOptions } from '../context.ts';
+import { buildIdentityIndex, findIdentityMatch } from '../matchIdentity.ts';
+import type { RunResult } from '../result.ts';
+import { runFramed } from '../runFrame.ts';
+import { randomUUID } from 'node:crypto';
+import { mergeGoogleContact, personFromChanges, personToContact, rowToContact, type GoogleContact, type GoogleLegMerge } from './peopleContacts.ts';
+
+export const PEOPLE_TOKEN_KEY = 'people_sync_token';
+const LEG = 'contacts_google';
+const PG_CURSOR_KEY = 'pg_cursor_contacts_google';
+const ROW_COLUMNS = 'id, name, emails, phones, company, notes, google_resource_name, google_etag, updated_at, deleted_at';
+
+type Row = Record<string, any>;
+
+export async function runContactsGoogle(ctx: RunContext, ds: ResolvedDataset, opts: RunOptions = {}): Promise<RunResult> {
+  const leg = { ...ds, name: LEG };
+  return runFramed(ctx, leg, opts, (result, started) => syncGoogleLeg(ctx, ds, opts, result, started));
+}
+
+async function syncGoogleLeg(ctx: RunContext, ds: ResolvedDataset, opts: RunOptions, result: RunResult, started: number): Promise<void> {
+  const { store } = ctx;
+  const people = ctx.google!.people;
+  const table = quoteIdent(ds.table);
+  const dryRun = Boolean(opts.dryRun);
+  const fail = (key: string, e: unknown) => result.errors.push({ key, error: (e as Error).message ?? String(e), kind: (e as { kind?: string }).kind ?? 'validation' });
+
+  // 1. Google: people changed since the token (everyone on a full run).
+  const token = opts.full ? null : await readState(store, PEOPLE_TOKEN_KEY);
+  let listing: { people: people_v1.Schema$Person[]; nextSyncToken: string } | null = null;
+  if (token) {
+    try {
+      listing = await people.listConnections({ syncToken: token });
+      result.mode = 'incremental';
+    } catch (e) {
+      if ((e as { kind?: string }).kind !== 'sync_token_expired') throw e;
+      result.warnings.push('Google People sync token expired (400 EXPIRED_SYNC_TOKEN): running one full listing');
+    }
+  }
+  if (!listing) {
+    result.mode = 'full';
+    listing = await people.listConnections({});
+  }
+
+  // 2. Rows: those linked to the listed people, and every row not linked to Google (match candidates).
+  const names = listing.people.map((p) => p.resourceName).filter((x): x is string => Boolean(x));
+  const previous = listing.people.flatMap((p) => p.metadata?.previousResourceNames ?? []);
+  const { rows: linkedRows } = await store.query<Row>(`SELECT ${ROW_COLUMNS} FROM ${table} WHERE google_resource_name = ANY($1::text[])`, [[...names, ...previous]]);
+  const byResource = new Map(linkedRows.map((r) => [String(r.google_resource_name), r]));
+  const { rows: unlinked } = await store.query<Row>(`SELECT ${ROW_COLUMNS} FROM ${table} WHERE google_resource_name IS NULL AND deleted_at IS NULL`);
+  const claimed = new Set<string>();
+  const index = buildIdentityIndex(unlinked.map((r) => ({ id: String(r.id), emails: r.emails, phones: r.phones })));
+  const unlinkedById = new Map(unlinked.map((r) => [String(r.id), r]));
+
+  // Rows changed in Postgres since the last run, linked to people Google did not list: Postgres → Google.
+  const pgCursor = opts.full ? null : await readState(store, PG_CURSOR_KEY);
+  const overlapMs = ctx.config.sync.overlapSeconds * 1000;
+  const { rows: changedRows } = pgCursor
+    ? await store.query<Row>(`SELECT ${ROW_COLUMNS} FROM ${table} WHERE google_resource_name IS NOT NULL AND deleted_at IS NULL AND updated_at >= $1`, [new Date(Date.parse(pgCursor) - overlapMs)])
+    : { rows: [] as Row[] };
+
+  interface Item {
+    recordId: string;
+    person: people_v1.Schema$Person | null; // null: not listed (Postgres-side change), fetched when a write needs its etag
+    row: Row | null; // null: a new row
+    resourceName: string;
+  }
+  const items: Item[] = [];
+  const unlinkedFromGoogle: Row[] = [];
+  for (const person of listing.people) {
+    const rn = person.resourceName;
+    if (!rn) continue;
+    const row = byResource.get(rn) ?? (person.metadata?.previousResourceNames ?? []).map((x) => byResource.get(x)).find(Boolean) ?? null;
+    if (person.metadata?.deleted) {
+      // Deleted in Google: the contact stays (its CRM side lives in Notion); only the link goes.
+      if (row) unlinkedFromGoogle.push(row);
+      continue;
+    }
+    if (row) {
+      items.push({ recordId: String(row.id), person, row, resourceName: rn });
+      continue;
+    }
+    const c = personToContact(person);
+    const match = findIdentityMatch(index, c.emails, c.phones);
+    if (match && !claimed.has(match)) {
+      claimed.add(match);
+      items.push({ recordId: match, person, row: unlinkedById.get(match)!, resourceName: rn });
+      result.warnings.push(`Google contact ${rn} matched existing contact ${match} by email or phone; linked instead of creating a second record`);
+    } else items.push({ recordId: randomUUID(), person, row: null, resourceName: rn });
+  }
+  const listed = new Set(items.map((i) => i.recordId));
+  for (const r of changedRows) if (!listed.has(String(r.id))) items.push({ recordId: String(r.id), person: null, row: r, resourceName: String(r.google_resource_name) });
+
+  // 3. Merge each against the Google leg's base.
+  const bases = await readLinks(store, LEG, items.map((i) => i.recordId));
+  interface Planned extends Item {
+    merge: GoogleLegMerge;
+    contact: GoogleContact;
+  }
+  const planned: Planned[] = [];
+  for (const item of items) {
+    try {
+      const base = (bases.get(item.recordId)?.base as CanonicalRecord | null) ?? null;
+      if (!item.person) {
+        // Only Postgres changed: Google still holds the base.
+        if (!base) continue;
+        const g: GoogleContact = { name: (base.name as string) ?? null, emails: (base.emails as string[]) ?? [], phones: (base.phones as string[]) ?? [], company: (base.company as string) ?? null, notes: null };
+        const merge = mergeGoogleContact(base, g, rowToContact(item.row!), 0, Date.parse(item.row!.updated_at));
+        if (Object.keys(merge.toGoogle).length) planned.push({ ...item, merge, contact: g });
+        continue;
+      }
+      const g = personToContact(item.person);
+      const p = item.row ? rowToContact(item.row) : { name: null, emails: [], phones: [], company: g.company, notes: g.notes };
+      const googleTime = Date.parse(item.person.metadata?.sources?.find((s) => s.type === 'CONTACT')?.updateTime ?? '') || 0;
+      const merge = mergeGoogleContact(item.row ? base : null, g, p, googleTime, item.row ? Date.parse(item.row.updated_at) : 0);
+      planned.push({ ...item, merge, contact: g });
+    } catch (e) {
+      fail(item.resourceName, e);
+    }
+  }
+  result.conflicts = planned.flatMap((p) =>
+    p.merge.conflicts.map((c) => ({ field: c.field, notion: c.google as any, postgres: c.postgres as any, base: undefined, winner: c.winner === 'google' ? ('notion' as const) : ('postgres' as const), reason: 'owner' as const, recordId: p.recordId, pageId: p.resourceName })),
+  );
+
+  // 4. New contacts for Google: rows in neither Google nor the listing, with an address to match them by later.
+  const creates = ctx.config.google.createContactsInGoogle
+    ? unlinked.filter((r) => !claimed.has(String(r.id)) && ((r.emails?.length ?? 0) > 0 || (r.phones?.length ?? 0) > 0))
+    : [];
+  if (dryRun) {
+    for (const p of planned) countPlanned(result, p);
+    result.writes = { notion: { created: creates.length, updated: 0, deleted: 0, restored: 0 }, postgres: { created: 0, updated: 0, deleted: 0, restored: 0 } };
+    return;
+  }
+
+  // 5. Google writes (People mutations are serialized by the connector). A stale etag: re-read, merge again, retry once.
+  const googleWrites = { created: 0, updated: 0, deleted: 0, restored: 0 };
+  const done: Planned[] = [];
+  for (const p of planned) {
+    try {
+      if (Object.keys(p.merge.toGoogle).length) {
+        const updated = await updateWithEtag(p);
+        p.person = updated;
+        googleWrites.updated++;
+      }
+      done.push(p);
+    } catch (e) {
+      fail(p.resourceName, e);
+    }
+  }
+  const created: Array<{ row: Row; person: people_v1.Schema$Person }> = [];
+  for (const r of creates) {
+    try {
+      const c = rowToContact(r);
+      const person = await people.createContact({ ...personFromChanges({ names: c.name ?? undefined, emailAddresses: c.emails, phoneNumbers: c.phones, ...(c.company ? { organizations: c.company } : {}) }) });
+      created.push({ row: r, person });
+      googleWrites.created++;
+    } catch (e) {
+      fail(String(r.id), e);
+    }
+  }
+
+  // 6. Postgres rows and the leg's ledger, in one transaction.
+  const now = new Date(ctx.clock.now());
+  const rowWrites: Row[] = [];
+  const links: SyncLinkInput[] = [];
+  const pgWrites = { created: 0, updated: 0, deleted: 0, restored: 0 };
+  for (const p of done) {
+    const source = p.person?.metadata?.sources?.find((s) => s.type === 'CONTACT');
+    const next = {
+      id: p.recordId,
+      name: p.merge.row.name,
+      emails: p.merge.row.emails,
+      phones: p.merge.row.phones,
+      company: p.row ? p.row.company : p.contact.company,
+      notes: p.row ? p.row.notes : p.contact.notes,
+      google_resource_name: p.person?.resourceName ?? p.resourceName,
+      google_etag: source?.etag ?? p.person?.etag ?? p.row?.google_etag ?? null,
+      google_updated_at: source?.updateTime ? new Date(source.updateTime) : null,
+      last_sync_source: 'google',
+    };
+    const changed = !p.row || ['name', 'emails', 'phones', 'google_resource_name'].some((k) => JSON.stringify(p.row![k] ?? null) !== JSON.stringify((next as Row)[k] ?? null));
+    if (changed) {
+      rowWrites.push(next);
+      if (p.row) pgWrites.updated++;
+      else pgWrites.created++;
+    } else if (p.row && p.row.google_etag !== next.google_etag) rowWrites.push(next);
+    links.push({ recordId: p.recordId, googleId: next.google_resource_name, base: p.merge.base });
+  }
+  for (const c of created) {
+    const source = c.person.metadata?.sources?.find((s) => s.type === 'CONTACT');
+    rowWrites.push({ ...c.row, google_resource_name: c.person.resourceName, google_etag: source?.etag ?? c.person.etag ?? null, google_updated_at: source?.updateTime ? new Date(source.updateTime) : null, last_sync_source: c.row.last_sync_source ?? 'supabase' });
+    const contact = rowToContact(c.row);
+    links.push({ recordId: String(c.row.id), googleId: c.person.resourceName ?? null, base: mergeGoogleContact(null, contact, contact, 0, 0).base });
+  }
+  for (const r of unlinkedFromGoogle) rowWrites.push({ ...r, google_resource_name: null, google_etag: null, last_sync_source: 'google' });
+  const columns: Record<string, ColumnType> = { name: 'text', emails: 'text[]', phones: 'text[]', company: 'text', notes: 'text', google_resource_name: 'text', google_etag: 'text', google_updated_at: 'timestamptz', last_sync_source: 'text' };
+  const full = (r: Row) => Object.fromEntries(['id', ...Object.keys(columns)].map((k) => [k, r[k] ?? null]));
+  await store.transaction(async (tx) => {
+    if (rowWrites.length) await upsertRows(tx, { table: ds.table, keyColumn: 'id', keyType: 'uuid', columns }, rowWrites.map(full));
+    if (links.length) await upsertLinks(tx, LEG, links);
+  });
+  result.writes = { notion: googleWrites, postgres: pgWrites };
+  result.created = googleWrites.created + pgWrites.created;
+  result.updated = googleWrites.updated + pgWrites.updated;
+  result.unchanged = planned.length - done.filter((p) => Object.keys(p.merge.toGoogle).length).length - pgWrites.updated - pgWrites.created;
+  if (result.unchanged < 0) result.unchanged = 0;
+  result.skipped = result.errors.length;
+
+  // 7. Cursors: the People token and the Postgres-side cursor move only when nothing failed.
+  if (!result.errors.length) {
+    await writeState(store, PEOPLE_TOKEN_KEY, listing.nextSyncToken);
+    await writeState(store, PG_CURSOR_KEY, new Date(started).toISOString());
+  }
+
+  async function updateWithEtag(p: Planned, attempt = 0): Promise<people_v1.Schema$Person> {
+    const current = p.person ?? (await people.getPerson(p.resourceName));
+    if (!current) throw new Error(`Google contact ${p.resourceName} no longer exists`);
+    const fields = Object.keys(p.merge.toGoogle);
+    try {
+      return await people.updateContact(p.resourceName, { ...personFromChanges(p.merge.toGoogle), metadata: { sources: current.metadata?.sources } }, fields);
+    } catch (e) {
+      if ((e as { kind?: string }).kind !== 'conflict' || attempt > 0) throw e;
+      // Someone edited the contact since we read it: re-read, merge again, retry once.
+      const fresh = await people.getPerson(p.resourceName);
+      if (!fresh) throw e;
+      const base = (bases.get(p.recordId)?.base as CanonicalRecord | null) ?? null;
+      const g = personToContact(fresh);
+      const merge = mergeGoogleContact(base, g, p.row ? rowToContact(p.row) : g, Date.now(), 0);
+      Object.assign(p, { person: fresh, merge, contact: g });
+      if (!Object.keys(merge.toGoogle).length) return fresh;
+      return updateWithEtag(p, attempt + 1);
+    }
+  }
+}
+
+function countPlanned(result: RunResult, p: { row: Row | null; merge: GoogleLegMerge }): void {
+  if (!p.row) result.created++;
+  else if (Object.keys(p.merge.toGoogle).length) result.updated++;
+}
