@@ -18,6 +18,15 @@ describe('loadConfig', () => {
     expect(() => requireNotionToken(c)).toThrow(/^NOTION_TOKEN is not set/);
   });
 
+  it('reads Google settings; none of the credentials means Google is skipped', () => {
+    expect(loadConfig({ env: {}, cwd: cwd() }).google.credentials).toBeNull();
+    const c = loadConfig({
+      env: { GOOGLE_CLIENT_ID: 'id', GOOGLE_CLIENT_SECRET: 'secret', GOOGLE_REFRESH_TOKEN: 'r', GOOGLE_API_ROOT: 'http://127.0.0.1:9/', CONTACTS_CREATE_IN_GOOGLE: 'true', GMAIL_QUERY: 'newer_than:7d' },
+      cwd: cwd(),
+    });
+    expect(c.google).toMatchObject({ credentials: { clientId: 'id', clientSecret: 'secret', refreshToken: 'r' }, apiRoot: 'http://127.0.0.1:9', createContactsInGoogle: true, gmailQuery: 'newer_than:7d', calendarId: 'primary' });
+  });
+
   it('reads dataset ids and settings from the environment', () => {
     const c = loadConfig({ env: { NOTION_TOKEN: 't', NOTION_BOOKS_DATABASE_ID: 'abc', NOTION_REQUESTS_PER_SECOND: '2', JARVIS_DATA_DIR: '/tmp/x' }, cwd: cwd() });
     expect(c.datasets.find((d) => d.name === 'books')?.databaseId).toBe('abc');
@@ -31,6 +40,11 @@ describe('loadConfig', () => {
     [{ NOTION_REQUESTS_PER_SECOND: 'fast' }, /^NOTION_REQUESTS_PER_SECOND must be a number/],
     [{ NOTION_BASE_URL: 'ftp://x' }, /^NOTION_BASE_URL must be an http\(s\) URL/],
     [{ LOG_LEVEL: 'loud' }, /^LOG_LEVEL must be one of/],
+    [{ GOOGLE_CLIENT_ID: 'id' }, /^GOOGLE_CLIENT_SECRET and GOOGLE_REFRESH_TOKEN are not set/],
+    [{ GOOGLE_CLIENT_ID: 'id', GOOGLE_CLIENT_SECRET: 's' }, /^GOOGLE_REFRESH_TOKEN is not set/],
+    [{ CONTACTS_CREATE_IN_GOOGLE: 'maybe' }, /^CONTACTS_CREATE_IN_GOOGLE must be true or false/],
+    [{ GOOGLE_API_ROOT: 'nope' }, /^GOOGLE_API_ROOT is not a valid URL/],
+    [{ GMAIL_MAX_MESSAGES: '0' }, /^GMAIL_MAX_MESSAGES must be a number between 1/],
   ])('rejects %j with a one-line message naming the variable', (env, message) => {
     let err: unknown;
     try {
