@@ -42,6 +42,31 @@ export interface Config {
     tieWinner: 'notion' | 'postgres';
   };
   google: GoogleConfig;
+  server: {
+    host: string;
+    port: number;
+    /** SYNC_API_TOKEN: the bearer token every endpoint but /health requires. Never defaulted. */
+    apiToken: string | null;
+  };
+  schedule: {
+    enabled: boolean;
+    all: string;
+    full: string | null;
+    datasets: Record<string, string>;
+    timezone: string | undefined;
+  };
+  notifications: {
+    webhookUrl: string | null;
+    format: 'json' | 'slack' | 'discord' | 'ntfy';
+    transientThreshold: number;
+  };
+  webhooks: {
+    /** NOTION_WEBHOOK_VERIFICATION_TOKEN: the token Notion signs its webhook bodies with. */
+    notionVerificationToken: string | null;
+    /** GOOGLE_CALENDAR_WEBHOOK_TOKEN: the channel token Google echoes in push notifications. */
+    googleChannelToken: string | null;
+    settleSeconds: number;
+  };
   datasets: ResolvedDataset[];
   logLevel: string;
   configFile: string | null;
@@ -93,6 +118,10 @@ export function loadConfig(opts: LoadConfigOptions = {}): Config {
   }
 
   const overrides = file.datasets ?? {};
+  if (nonEmpty(env.NOTIFY_WEBHOOK_URL)) checkHttpUrl('NOTIFY_WEBHOOK_URL', env.NOTIFY_WEBHOOK_URL!.trim());
+  for (const name of Object.keys(file.schedule?.datasets ?? {})) {
+    if (!presetDatasets.some((d) => d.name === name)) throw new ConfigError(`${configFile}: schedule.datasets.${name} is not a known dataset`);
+  }
   for (const name of Object.keys(overrides)) {
     if (!presetDatasets.some((d) => d.name === name)) {
       throw new ConfigError(
@@ -123,6 +152,28 @@ export function loadConfig(opts: LoadConfigOptions = {}): Config {
       tieWinner: file.sync?.tieWinner ?? 'notion',
     },
     google: googleConfig(env),
+    server: {
+      host: nonEmpty(env.HOST) ?? file.server?.host ?? '127.0.0.1',
+      port: numberFromEnv(env, 'PORT', { min: 0, max: 65535 }) ?? file.server?.port ?? 8787,
+      apiToken: nonEmpty(env.SYNC_API_TOKEN) ?? null,
+    },
+    schedule: {
+      enabled: file.schedule?.enabled ?? true,
+      all: file.schedule?.all ?? '*/15 * * * *',
+      full: file.schedule?.full === undefined ? '0 3 * * *' : file.schedule.full,
+      datasets: file.schedule?.datasets ?? {},
+      timezone: file.schedule?.timezone,
+    },
+    notifications: {
+      webhookUrl: nonEmpty(env.NOTIFY_WEBHOOK_URL) ?? file.notifications?.webhookUrl ?? null,
+      format: notifyFormat(env.NOTIFY_FORMAT) ?? file.notifications?.format ?? 'json',
+      transientThreshold: file.notifications?.transientThreshold ?? 5,
+    },
+    webhooks: {
+      notionVerificationToken: nonEmpty(env.NOTION_WEBHOOK_VERIFICATION_TOKEN) ?? null,
+      googleChannelToken: nonEmpty(env.GOOGLE_CALENDAR_WEBHOOK_TOKEN) ?? null,
+      settleSeconds: file.webhooks?.settleSeconds ?? 5,
+    },
     datasets: presetDatasets.map((d) => applyOverride(d, overrides[d.name], env, configFile)),
     logLevel,
     configFile,
@@ -153,6 +204,13 @@ function applyOverride(
     databaseId: nonEmpty(env[d.databaseIdEnv]) ?? o?.databaseId ?? null,
     enabled: o?.enabled ?? true,
   };
+}
+
+function notifyFormat(raw: string | undefined): Config['notifications']['format'] | undefined {
+  const v = nonEmpty(raw)?.toLowerCase();
+  if (v === undefined) return undefined;
+  if (v === 'json' || v === 'slack' || v === 'discord' || v === 'ntfy') return v;
+  throw new ConfigError(`NOTIFY_FORMAT must be one of json, slack, discord, ntfy (got "${raw}")`);
 }
 
 const GOOGLE_CREDENTIALS = ['GOOGLE_CLIENT_ID', 'GOOGLE_CLIENT_SECRET', 'GOOGLE_REFRESH_TOKEN'] as const;

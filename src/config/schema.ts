@@ -1,4 +1,18 @@
+import { Cron } from 'croner';
 import { z } from 'zod';
+
+/** A cron expression (5 or 6 fields), checked by the scheduler's own parser so a typo stops the start. */
+const cronExpression = z.string().refine(
+  (v) => {
+    try {
+      new Cron(v, { paused: true });
+      return true;
+    } catch {
+      return false;
+    }
+  },
+  { message: 'is not a valid cron expression (e.g. "*/15 * * * *")' },
+);
 
 const identifier = z
   .string()
@@ -43,6 +57,42 @@ export const configFileSchema = z
       .strict()
       .optional(),
     datasets: z.record(z.string(), datasetOverrideSchema).optional(),
+    server: z
+      .object({
+        host: z.string().min(1).optional(),
+        port: z.number().int().min(0).max(65535).optional(),
+      })
+      .strict()
+      .optional(),
+    schedule: z
+      .object({
+        enabled: z.boolean().optional(),
+        /** Cron expression for an incremental `sync all` (default every 15 minutes). */
+        all: cronExpression.optional(),
+        /** Cron expression for a full `sync all` (default 03:00 daily); null disables it. */
+        full: cronExpression.nullable().optional(),
+        /** Per-dataset cron expressions, run besides `all`. */
+        datasets: z.record(z.string(), cronExpression).optional(),
+        timezone: z.string().optional(),
+      })
+      .strict()
+      .optional(),
+    notifications: z
+      .object({
+        webhookUrl: z.url().optional(),
+        format: z.enum(['json', 'slack', 'discord', 'ntfy']).optional(),
+        /** A transient error of one kind notifies once it has repeated this many times (spec: 5). */
+        transientThreshold: z.number().int().min(1).max(1000).optional(),
+      })
+      .strict()
+      .optional(),
+    webhooks: z
+      .object({
+        /** Settle window: webhook events for one page within this many seconds become one sync. */
+        settleSeconds: z.number().min(0).max(600).optional(),
+      })
+      .strict()
+      .optional(),
   })
   .strict();
 

@@ -74,16 +74,15 @@ export class GoogleRequestTimeoutError extends Error {
   }
 }
 
-export interface NormalizeContext {
-  /** What was attempted; decides the API, the history-404 rule and mayHaveCommitted. */
-  operation?: GoogleOperation;
-  /** The API when there is no operation (e.g. normalizing outside a call). */
-  api?: GoogleApi;
+interface NormalizeContextBase {
   /** The OAuth token endpoint in use: a failure of a request to it is an 'oauth' failure. */
   tokenUrl?: string;
   /** Strings that must never appear in a message (client secret, refresh and access tokens). */
   secrets?: string[];
 }
+
+/** What was attempted: an operation (decides the API, the history-404 rule and mayHaveCommitted) or at least the API. */
+export type NormalizeContext = NormalizeContextBase & ({ operation: GoogleOperation; api?: never } | { api: GoogleApi; operation?: never });
 
 /** Rate-limit reasons of the v1 style (usageLimits domain) and of google.rpc ErrorInfo. */
 const RATE_LIMIT_REASONS = new Set(['rateLimitExceeded', 'userRateLimitExceeded', 'quotaExceeded', 'RATE_LIMIT_EXCEEDED']);
@@ -116,7 +115,7 @@ interface Classified {
 }
 
 /** Turns any caught value into a GoogleSyncError. A GoogleSyncError passes through unchanged. */
-export function normalizeGoogleError(error: unknown, context: NormalizeContext = {}): GoogleSyncError {
+export function normalizeGoogleError(error: unknown, context: NormalizeContext): GoogleSyncError {
   if (error instanceof GoogleSyncError) return error;
   const op = context.operation ? OPERATIONS[context.operation] : undefined;
   const c = classify(error, context);
@@ -175,14 +174,15 @@ interface ErrorBody {
 }
 
 function classify(error: unknown, context: NormalizeContext): Classified {
-  const op = context.operation ? OPERATIONS[context.operation] : undefined;
+  const op = context.operation !== undefined ? OPERATIONS[context.operation] : undefined;
+  const contextApi: GoogleApi = context.operation !== undefined ? OPERATIONS[context.operation].api : context.api;
   const g = asGaxios(error);
   const isTokenRequest = g !== undefined && context.tokenUrl !== undefined && urlWithoutQuery(g.config?.url) === context.tokenUrl;
 
   if (g?.response) {
     const status = g.response.status;
     const body = readErrorBody(g.response.data);
-    const api: GoogleApi = isTokenRequest || body.oauthError !== undefined ? 'oauth' : (op?.api ?? context.api ?? 'oauth');
+    const api: GoogleApi = isTokenRequest || body.oauthError !== undefined ? 'oauth' : contextApi;
     const retryAfter = header(g.response.headers, 'retry-after');
     const detail = trimPeriod(body.message ?? body.oauthError ?? g.message ?? `HTTP ${status}`);
     const base = { api, status, retryAfter, sent: api !== 'oauth' };
@@ -209,8 +209,9 @@ function classify(error: unknown, context: NormalizeContext): Classified {
     const rateReason = body.reasons.find((r) => RATE_LIMIT_REASONS.has(r));
     if (status === 429 || (status === 403 && (rateReason !== undefined || body.rpcStatus === 'RESOURCE_EXHAUSTED'))) return is('rate_limited', rateReason ?? firstReason);
     if (status === 401 || status === 403) return is('auth');
-    // People answers a stale person.metadata.sources.etag with 400 failedPrecondition.
-    if (api === 'people' && status === 400 && (body.reasons.includes('failedPrecondition') || body.rpcStatus === 'FAILED_PRECONDITION')) {
+    // People answers a stale person.metadata.sources.etag with 400 failedPrecondition (on a read
+    // there is no etag to be stale: such a 400 stays validation).
+    if (api === 'people' && op?.kind !== 'read' && status === 400 && (body.reasons.includes('failedPrecondition') || body.rpcStatus === 'FAILED_PRECONDITION')) {
       return is('conflict', body.reasons.includes('failedPrecondition') ? 'failedPrecondition' : firstReason);
     }
     if (status === 409 || status === 412) return is('conflict');
@@ -219,7 +220,7 @@ function classify(error: unknown, context: NormalizeContext): Classified {
     return is('validation');
   }
 
-  const api: GoogleApi = isTokenRequest ? 'oauth' : (op?.api ?? context.api ?? 'oauth');
+  const api: GoogleApi = isTokenRequest ? 'oauth' : contextApi;
   if (isTimeout(error)) {
     return { kind: 'transient', api, retryable: true, reason: 'timeout', detail: trimPeriod(messageOf(error)), sent: api !== 'oauth' };
   }

@@ -86,6 +86,13 @@ const CASES: Case[] = [
     expected: { kind: 'validation', api: 'people', status: 400, reason: 'INVALID_ARGUMENT' },
   },
   {
+    name: 'People 400 FAILED_PRECONDITION on a list, without EXPIRED_SYNC_TOKEN → validation (not sync_token_expired)',
+    route: CONNECTIONS,
+    reply: rpcError(400, 'FAILED_PRECONDITION', 'Precondition check failed.'),
+    act: (g) => g.people.listConnections({ syncToken: 'old' }),
+    expected: { kind: 'validation', api: 'people', status: 400 },
+  },
+  {
     name: 'People 400 FAILED_PRECONDITION (stale etag) on updateContact → conflict',
     route: UPDATE,
     reply: rpcError(400, 'FAILED_PRECONDITION', 'Request person.etag is different than the current person.etag. Clear local cache and get the latest person.'),
