@@ -30,6 +30,11 @@ export interface RunOptions {
   dryRun?: boolean;
   /** Proceed even when the deletion valve would abort the run. */
   force?: boolean;
+  /**
+   * A targeted run (webhooks): sync just these Notion pages, read by id; Postgres rows are those
+   * linked to them. Cursors do not move (the next regular run still reads its whole window).
+   */
+  pageIds?: string[];
 }
 
 export function datasetByName(config: Config, name: string): ResolvedDataset | undefined {

@@ -27,17 +27,17 @@ interface ReadPage {
 export async function runOneWay(ctx: RunContext, ds: ResolvedDataset, opts: RunOptions = {}): Promise<RunResult> {
   return runFramed(ctx, ds, opts, async (result, started) => {
     const cursor = await readCursor(ctx.store, ds.name);
-    const full = Boolean(opts.full) || (!cursor && opts.hours === undefined);
+    const full = opts.pageIds === undefined && (Boolean(opts.full) || (!cursor && opts.hours === undefined));
     result.mode = full ? 'full' : 'incremental';
     const since = full ? undefined : opts.hours !== undefined ? new Date(started - opts.hours * 3_600_000).toISOString() : windowStart(cursor!, ctx.config.sync.overlapSeconds);
-    await syncPages(ctx, ds, { full, since, dryRun: Boolean(opts.dryRun), cursor, started }, result);
+    await syncPages(ctx, ds, { full, since, dryRun: Boolean(opts.dryRun), cursor, started, pageIds: opts.pageIds }, result);
   });
 }
 
 async function syncPages(
   ctx: RunContext,
   ds: ResolvedDataset,
-  run: { full: boolean; since?: string; dryRun: boolean; cursor: string | null; started: number },
+  run: { full: boolean; since?: string; dryRun: boolean; cursor: string | null; started: number; pageIds?: string[] },
   result: RunResult,
 ): Promise<void> {
   const { store, notion } = ctx;
@@ -56,11 +56,16 @@ async function syncPages(
       failedEditTimes.push(page.last_edited_time);
     }
   };
-  for await (const page of notion.queryPages(dataSourceId, run.since ? { editedOnOrAfter: run.since } : {})) {
-    returned++;
-    readPage(page);
+  if (run.pageIds) {
+    // Targeted (webhook) run: just these pages, by id.
+    for (const id of new Set(run.pageIds)) await confirmPage(id);
+  } else {
+    for await (const page of notion.queryPages(dataSourceId, run.since ? { editedOnOrAfter: run.since } : {})) {
+      returned++;
+      readPage(page);
+    }
   }
-  const previouslyFailed = (await listFailures(store, ds.name, 'notion')).map((f) => f.sourceId);
+  const previouslyFailed = run.pageIds ? [] : (await listFailures(store, ds.name, 'notion')).map((f) => f.sourceId);
   const erroredNow = new Set(result.errors.map((e) => e.key));
   for (const id of previouslyFailed) if (!pages.has(id) && !erroredNow.has(id)) await confirmPage(id);
 
@@ -118,6 +123,7 @@ async function syncPages(
   const synced = sources.filter((s) => !failedKeys.has(s.key)).map((s) => s.editedAt);
   const fallback = new Date(Math.floor(run.started / 60_000) * 60_000 - ctx.config.sync.overlapSeconds * 1000).toISOString();
   const nowMinute = new Date(Math.floor(ctx.clock.now() / 60_000) * 60_000).toISOString();
+  if (run.pageIds) return;
   const next = nextCursor(run.cursor, synced, failedEditTimes, fallback, nowMinute);
   if (next && next !== run.cursor) await writeCursor(store, ds.name, next);
 }

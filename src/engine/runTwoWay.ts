@@ -33,7 +33,8 @@ async function syncTwoWay(ctx: RunContext, ds: ResolvedDataset, opts: RunOptions
   const dataSourceId = await resolveDataSourceId(store, notion, ds, !dryRun);
   const notionCursor = await readState(store, `notion_cursor_${ds.name}`);
   const pgCursor = await readState(store, `pg_cursor_${ds.name}`);
-  const full = Boolean(opts.full) || ((!notionCursor || !pgCursor) && opts.hours === undefined);
+  const targeted = opts.pageIds !== undefined;
+  const full = !targeted && (Boolean(opts.full) || ((!notionCursor || !pgCursor) && opts.hours === undefined));
   result.mode = full ? 'full' : 'incremental';
   const hoursAgo = opts.hours !== undefined ? new Date(started - opts.hours * 3_600_000).toISOString() : null;
   const overlap = config.sync.overlapSeconds;
@@ -58,23 +59,30 @@ async function syncTwoWay(ctx: RunContext, ds: ResolvedDataset, opts: RunOptions
     }
   };
   const since = full ? undefined : (hoursAgo ?? windowStart(notionCursor!, overlap));
-  for await (const page of notion.queryPages(dataSourceId, since ? { editedOnOrAfter: since } : {})) {
-    returned++;
-    queriedTimes.push(page.last_edited_time);
-    takePage(page);
+  if (targeted) {
+    for (const id of new Set(opts.pageIds)) {
+      const page = await retrieveOrFail(id);
+      if (page) takePage(page);
+    }
+  } else {
+    for await (const page of notion.queryPages(dataSourceId, since ? { editedOnOrAfter: since } : {})) {
+      returned++;
+      queriedTimes.push(page.last_edited_time);
+      takePage(page);
+    }
   }
 
   // 2. Postgres: rows updated in the window (all on a full run), the rows of the pages read, and
   //    the records that failed or whose page creation was interrupted last time.
   const rows = new Map<string, Row>();
-  const windowRows = await readChangedRows(store, ds, full ? null : (hoursAgo ?? windowStart(pgCursor!, overlap)));
+  const windowRows = targeted ? [] : await readChangedRows(store, ds, full ? null : (hoursAgo ?? windowStart(pgCursor!, overlap)));
   for (const r of windowRows) rows.set(String(r.id), r);
   const selectSpec = { table: ds.table, columns: { id: 'uuid' as const, ...rowColumns(ds) } };
   const linkedPages = new Set([...rows.values()].map((r) => r.notion_page_id).filter(Boolean));
   const byPage = await selectRowsByKeys(store, { ...selectSpec, keyColumn: 'notion_page_id' }, [...reads.keys()].filter((id) => !linkedPages.has(id)));
   for (const r of byPage.values()) rows.set(String(r.id), r);
-  const failures = await listFailures(store, ds.name);
-  const pending = (await store.query<{ record_id: string }>(`SELECT record_id FROM sync_links WHERE dataset = $1 AND notion_page_id IS NULL`, [ds.name])).rows.map((r) => r.record_id);
+  const failures = targeted ? [] : await listFailures(store, ds.name);
+  const pending = targeted ? [] : (await store.query<{ record_id: string }>(`SELECT record_id FROM sync_links WHERE dataset = $1 AND notion_page_id IS NULL`, [ds.name])).rows.map((r) => r.record_id);
   const wantedIds = [...failures.filter((f) => f.source === 'postgres').map((f) => f.sourceId), ...pending, ...[...reads.values()].map((r) => r.rowId).filter((x): x is string => Boolean(x) && isUuid(x!))];
   const byId = await selectRowsByKeys(store, { ...selectSpec, keyColumn: 'id', keyType: 'uuid' }, wantedIds.filter((id) => !rows.has(id)));
   for (const r of byId.values()) rows.set(String(r.id), r);
@@ -253,6 +261,7 @@ async function syncTwoWay(ctx: RunContext, ds: ResolvedDataset, opts: RunOptions
   const nextNotion = nextCursor(notionCursor, queriedTimes, failedNotionTimes, fallback, nowMinute);
   const failedRowTimes = result.errors.map((e) => rows.get(e.key)?.updated_at).filter(Boolean).map((d) => new Date(d).toISOString());
   const nextPg = nextCursor(pgCursor, windowRows.map((r) => new Date(r.updated_at).toISOString()), failedRowTimes, new Date(started).toISOString(), new Date(ctx.clock.now()).toISOString());
+  if (targeted) return;
   if (nextNotion && nextNotion !== notionCursor) await writeState(store, `notion_cursor_${ds.name}`, nextNotion);
   if (nextPg && nextPg !== pgCursor) await writeState(store, `pg_cursor_${ds.name}`, nextPg);
 

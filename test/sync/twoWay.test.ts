@@ -108,6 +108,25 @@ describe.each(storeBackends())('two-way sync on %s', (kind) => {
     expect(h.emulator.getPage(page.id)!.properties.Phone.phone_number).toBe('+12025550147');
   });
 
+  it('a targeted run (webhook) syncs just the pages named, and leaves the cursors alone', async () => {
+    await sync('journals');
+    const [a, b] = h.emulator.listPages(h.ids.journalsDataSource);
+    later();
+    h.emulator.updatePage(a!.id, { Entry: { rich_text: [{ text: { content: 'targeted' } }] } });
+    h.emulator.updatePage(b!.id, { Entry: { rich_text: [{ text: { content: 'not yet' } }] } });
+    const state = async () => (await store.query(`SELECT key, value FROM sync_state WHERE key LIKE '%journals' ORDER BY key`)).rows;
+    const before = await state();
+    h.emulator.resetCounts();
+    const r = await sync('journals', { pageIds: [a!.id] });
+    expect(r).toMatchObject({ status: 'success', updated: 1 });
+    expect(h.emulator.requestCounts).toEqual({ 'GET /v1/pages/:id': 1 });
+    expect((await row('journals', a!.id)).content).toBe('targeted');
+    expect((await row('journals', b!.id)).content).not.toBe('not yet');
+    expect(await state()).toEqual(before);
+    await sync('journals');
+    expect((await row('journals', b!.id)).content).toBe('not yet');
+  });
+
   it('keeps an edit to Title in Notion and an edit to Summary in Postgres of the same meeting: both survive on both sides', async () => {
     await runAll(h.ctx, {});
     const page = meetingPages()[2]!;
