@@ -80,6 +80,7 @@ const DEFAULT_EXPANSION_MS = 365 * DAY_MS;
 /** UNCERTAIN: cap on instances per series in one response set. */
 const MAX_INSTANCES = 2500;
 const DISALLOWED_WITH_SYNC = ['iCalUID', 'orderBy', 'privateExtendedProperty', 'q', 'sharedExtendedProperty', 'timeMin', 'timeMax', 'updatedMin'];
+/** UNCERTAIN (matches what Google is seen to do): instance ids are `<masterId>_<YYYYMMDDTHHMMSSZ>` (UTC), all-day `<masterId>_<YYYYMMDD>`. */
 const INSTANCE_ID = /^(.+)_(\d{8}(?:T\d{6}Z)?)$/;
 
 const notFound = () => v1Error(404, 'notFound', 'Not Found');
@@ -188,6 +189,7 @@ export class CalendarStore {
     const organizer = { email: cal.id, self: true } as CalendarEvent['organizer'];
     ev.created = existing?.event.created ?? (o.seeding && ev.created ? ev.created : isoUtc(now));
     ev.updated = o.seeding && patch.updated ? patch.updated : isoUtc(now);
+    if (Number.isNaN(Date.parse(ev.updated)) || Number.isNaN(Date.parse(ev.created))) throw new Error(`upsertEvent: invalid created/updated on ${id}`);
     ev.htmlLink = ev.htmlLink ?? `https://www.google.com/calendar/event?eid=${Buffer.from(`${id} ${cal.id}`).toString('base64url')}`;
     ev.iCalUID = ev.iCalUID ?? `${id}@google.com`;
     ev.creator = ev.creator ?? { ...organizer };
@@ -216,7 +218,7 @@ export class CalendarStore {
     if (updated > cal.maxUpdated) cal.maxUpdated = updated;
     cal.events.set(rec.id, rec);
     cal.log.append(rec.id, rec.seq, now);
-    if (cal.log.length % 4096 === 0) cal.log.prune(now - this.opts.horizonMs);
+    if (cal.log.length % 4096 === 0) cal.log.prune(now - 2 * this.opts.horizonMs); // margin for page tokens cut earlier
   }
 
   private timeOf(t: CalendarEvent['start'], tz: string, what: string): number {
@@ -276,7 +278,7 @@ export class CalendarStore {
     return hits[0]?.stamp === stamp ? hits[0] : null;
   }
 
-  /** One generated instance of a series, shaped like Google's (no recurrence, own id, originalStartTime). */
+  /** One generated instance of a series, shaped like Google's (no recurrence, own id, originalStartTime). UNCERTAIN: it shares the master's etag and updated. */
   private instanceEvent(master: EventRecord, occ: Occurrence): CalendarEvent {
     const tz = master.series!.tz;
     const m = master.event;
@@ -286,7 +288,10 @@ export class CalendarStore {
     return ev;
   }
 
-  /** When a series changes shape, its vanished instances become cancelled ghosts, so incremental sync reports them. */
+  /**
+   * When a series changes shape, its vanished instances become cancelled ghosts, so incremental sync reports them.
+   * UNCERTAIN: Google's exact behaviour; reporting them is the safe side for a client that stores instances.
+   */
   private leaveGhosts(cal: CalendarData, before: EventRecord, after: EventRecord, now: number): void {
     const shapeChanged = !after.rec || after.startMs !== before.startMs || after.endMs !== before.endMs ||
       JSON.stringify(after.event.recurrence) !== JSON.stringify(before.event.recurrence);
@@ -435,6 +440,7 @@ export class CalendarStore {
     // With updatedMin, "entries deleted since that time will always be included regardless of showDeleted".
     const showDeleted = f.showDeleted || f.updatedMin !== null;
     const key = (rec: EventRecord, ev: CalendarEvent, startMs: number, seriesOrd: number): Array<number | string> => {
+      if (!Number.isFinite(startMs)) startMs = 0; // cancelled events may have no times
       if (f.orderBy === 'startTime') return [startMs, ev.id!];
       if (f.orderBy === 'updated') return [Date.parse(ev.updated ?? ''), ev.id!];
       return [seriesOrd, startMs, rec.ord];
@@ -468,6 +474,7 @@ export class CalendarStore {
       }
       if (rec.rec && rec.series) {
         if (!f.singleEvents) {
+          // UNCERTAIN: a series is listed when at least one of its instances overlaps the window.
           if (expand(rec.rec, rec.series, window, 1).length === 0) continue;
           out.push({ key: key(rec, ev, rec.startMs, rec.ord), ev });
           continue;
@@ -501,6 +508,7 @@ export class CalendarStore {
       const cancelled = ev.status === 'cancelled';
       if (singleEvents && rec.rec && rec.series) {
         // A changed series: every instance (in the full sync's window) is reported, as cancelled if the series is.
+        // UNCERTAIN: Google's choice of which instances to re-send; all of them is the safe side.
         for (const occ of expand(rec.rec, rec.series, window, MAX_INSTANCES)) {
           const instId = `${rec.id}_${occ.stamp}`;
           const exc = rec.exceptions?.has(instId) ? cal.events.get(instId) : undefined;

@@ -21,9 +21,9 @@ const BASE32HEX = '0123456789abcdefghijklmnopqrstuv';
 
 /** A Calendar-style event id: lowercase base32hex (a-v, 0-9), 26 characters, derived from `name`. */
 export function eventIdFrom(name: string): string {
-  const h = sha1(`gcal:${name}`);
+  const h = createHash('sha256').update(`gcal:${name}`).digest();
   let out = '';
-  for (let i = 0; i < 26; i++) out += BASE32HEX[h[i % h.length]! % 32];
+  for (let i = 0; i < 26; i++) out += BASE32HEX[h[i]! % 32];
   return out;
 }
 

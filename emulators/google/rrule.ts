@@ -135,11 +135,14 @@ function parseRule(value: string, start: Pick<SeriesStart, 'allDay' | 'tz'>): Re
         });
         break;
       case 'BYMONTH':
-        rec.byMonth = v.split(',').map((x) => {
-          const n = Number(x);
-          if (!Number.isInteger(n) || n < 1 || n > 12) throw new RecurrenceError(`Invalid BYMONTH: ${x}`);
-          return n;
-        });
+        rec.byMonth = v
+          .split(',')
+          .map((x) => {
+            const n = Number(x);
+            if (!Number.isInteger(n) || n < 1 || n > 12) throw new RecurrenceError(`Invalid BYMONTH: ${x}`);
+            return n;
+          })
+          .sort((a, b) => a - b);
         break;
       case 'WKST':
         if (v !== 'MO') throw new RecurrenceError('The emulator supports only WKST=MO.');
