@@ -61,7 +61,7 @@ Usage:
                                            property where missing, report mapping problems
   jarvis-sync migrate                      apply database migrations
   jarvis-sync demo [--once]                sample workspace in a local Notion emulator, synced into PGlite
-  jarvis-sync emulate notion [--port N] [--host H] [--seed FILE]
+  jarvis-sync emulate notion|google [--port N] [--host H] [--seed FILE]
   jarvis-sync help
 
 Options:
