@@ -1,6 +1,9 @@
 /**
- * `npm run bench`: the one-way benchmark (bench/run.ts), then the two-way one (bench/twoWay.ts),
- * one after the other. --records and --rps go to both, --edit-share to the two-way one.
+ * `npm run bench`: the one-way benchmark (bench/run.ts), the two-way one (bench/twoWay.ts), then the
+ * Google one (bench/google.ts), then jarvis-sync side by side with notion2pg (bench/peer.ts), one
+ * after the other. --records and --rps (Notion's rate) go to the first two and the peer bench,
+ * --edit-share to the two-way one; the Google benchmark runs with its own defaults. The peer bench
+ * never fails because of the peer: without its mirror, Python modules or PostgreSQL it says so.
  */
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
@@ -11,6 +14,8 @@ const common = [...(values.records ? ['--records', values.records] : []), ...(va
 const benches: Array<[string, string[]]> = [
   ['run.ts', common],
   ['twoWay.ts', [...common, ...(values['edit-share'] ? ['--edit-share', values['edit-share']] : [])]],
+  ['google.ts', []],
+  ['peer.ts', common],
 ];
 let failed = 0;
 for (const [file, args] of benches) {

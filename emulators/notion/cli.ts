@@ -2,7 +2,7 @@
  * `jarvis-sync emulate notion --port N --seed FILE`: a long-running emulator for demos and manual
  * testing. Paced like the real API by default (3 requests/second, bursts of 10).
  */
-import { systemClock } from '../../src/lib/clock.ts';
+import { systemClock, type Clock } from '../../src/lib/clock.ts';
 import { createNotionEmulator, loadSeedFile } from './index.ts';
 import type { NotionEmulator, RateLimit } from './types.ts';
 
@@ -14,12 +14,14 @@ export interface NotionEmulatorCliOptions {
   rateLimit?: RateLimit | null;
   /** Where to print; default console.log. */
   log?: (line: string) => void;
+  /** Default the system clock; tests inject a FakeClock so the limiter's refill is not timing-dependent. */
+  clock?: Clock;
 }
 
 export async function runNotionEmulatorCli(opts: NotionEmulatorCliOptions = {}): Promise<NotionEmulator> {
   const log = opts.log ?? ((line: string) => console.log(line));
   const emulator = createNotionEmulator({
-    clock: systemClock,
+    clock: opts.clock ?? systemClock,
     rateLimit: opts.rateLimit === undefined ? { requestsPerSecond: 3, burst: 10 } : opts.rateLimit,
     seed: opts.seedPath ? loadSeedFile(opts.seedPath) : undefined,
   });

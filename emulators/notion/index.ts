@@ -17,6 +17,7 @@ import { applySeed } from './seed.ts';
 import { createRequestHandler } from './server.ts';
 import type { NotionEmulator, NotionEmulatorOptions, PageObject, QueryOverride } from './types.ts';
 import type { PageRecord } from './records.ts';
+import { WebhookSender } from './webhooks.ts';
 import { Workspace } from './workspace.ts';
 
 export type * from './types.ts';
@@ -43,6 +44,8 @@ export function createNotionEmulator(opts: NotionEmulatorOptions = {}): NotionEm
     personId,
     now: () => clock.now(),
   };
+  const webhooks = new WebhookSender({ ws, clock, botId, fetch: opts.webhookFetch });
+  ws.onPageEvent = (e) => webhooks.onPageEvent(e);
   const limiter = new RateLimiter(clock);
   limiter.set(opts.rateLimit ?? null);
   const faults = new FaultInjector(opts.random ?? seededRandom(1));
@@ -122,6 +125,25 @@ export function createNotionEmulator(opts: NotionEmulatorOptions = {}): NotionEm
     },
     listPages(dataSourceId, o = {}) {
       return ws.dataSource(dataSourceId).pages.filter((p) => o.includeTrashed || !p.inTrash).map(controlView);
+    },
+
+    setWebhook(sub) {
+      webhooks.set(sub);
+    },
+    sendVerification(url, verificationToken) {
+      return webhooks.sendVerification(url, verificationToken);
+    },
+    pauseWebhooks() {
+      webhooks.pause();
+    },
+    resumeWebhooks() {
+      webhooks.resume();
+    },
+    flushWebhooks() {
+      return webhooks.flush();
+    },
+    get webhookDeliveries() {
+      return webhooks.deliveries;
     },
 
     setRateLimit(limit) {

@@ -75,6 +75,26 @@ export interface NotionEmulatorOptions {
   seed?: SeedFile;
   /** Seeded RNG for fault injection; default a PRNG seeded with 1. */
   random?: () => number;
+  /** How webhook deliveries are sent; default the global fetch. */
+  webhookFetch?: typeof fetch;
+}
+
+export interface WebhookSubscription {
+  /** Where events are POSTed, e.g. http://127.0.0.1:8787/webhooks/notion. */
+  url: string;
+  /** Bodies are signed with it: `X-Notion-Signature: sha256=<HMAC-SHA256(raw body, token)>`. */
+  verificationToken: string;
+  /** Event types to send (default: all page events). */
+  events?: string[];
+}
+
+export interface WebhookDelivery {
+  id: string;
+  type: string;
+  entityId: string;
+  /** HTTP status of the last attempt, or 'error' (network failure). */
+  status: number | 'error';
+  attempts: number;
 }
 
 export interface UserRef {
@@ -119,6 +139,19 @@ export interface NotionEmulator {
   trashPage(pageId: string, inTrash?: boolean): PageObject;
   getPage(pageId: string): PageObject | undefined;
   listPages(dataSourceId: string, opts?: { includeTrashed?: boolean }): PageObject[];
+
+  // Webhooks: page changes (API or control) are POSTed, signed, to the subscription's URL.
+  /** Subscribes (or, with null, unsubscribes) a webhook endpoint. */
+  setWebhook(sub: WebhookSubscription | null): void;
+  /** The handshake: POSTs `{"verification_token": …}` to `url` (token: the given one, else the subscription's, else a new one). */
+  sendVerification(url: string, verificationToken?: string): Promise<{ status: number; verificationToken: string }>;
+  /** Holds deliveries back (events still queue) until resumeWebhooks() or flushWebhooks(). */
+  pauseWebhooks(): void;
+  resumeWebhooks(): void;
+  /** Resolves once every queued event has been delivered or given up on (resumes paused delivery). */
+  flushWebhooks(): Promise<void>;
+  /** The last 1,000 deliveries, oldest first. */
+  readonly webhookDeliveries: WebhookDelivery[];
 
   // Test controls.
   setRateLimit(limit: RateLimit | null): void;

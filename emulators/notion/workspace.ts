@@ -15,6 +15,15 @@ import type { PropertySchema, SelectOption } from './schema.ts';
 
 const isObject = (v: unknown): v is Record<string, any> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
+/** A change to a page, as Notion's webhooks report it (see webhooks.ts). */
+export interface PageEvent {
+  type: 'page.created' | 'page.properties_updated' | 'page.deleted' | 'page.undeleted' | 'page.locked' | 'page.unlocked';
+  page: PageRecord;
+  actor: string;
+  /** page.properties_updated: ids of the properties written. */
+  updatedProperties?: string[];
+}
+
 export class Workspace {
   readonly databases = new Map<string, DatabaseRecord>();
   readonly dataSources = new Map<string, DataSourceRecord>();
@@ -22,6 +31,8 @@ export class Workspace {
   /** Bumped by any change anywhere (search results cache on it). */
   version = 0;
   private seq = 0;
+  /** Told of every page change (created, properties written, trashed, restored, locked); seeds' quiet writes excepted. */
+  onPageEvent: ((e: PageEvent) => void) | null = null;
 
   constructor(
     readonly clock: Clock,
@@ -223,6 +234,7 @@ export class Workspace {
     this.applyValues(page, converted.values, actor);
     ds.version++;
     this.version++;
+    this.emit({ type: 'page.created', page, actor });
     return page;
   }
 
@@ -238,15 +250,19 @@ export class Workspace {
     const converted = this.convertAll(ds, properties ?? {});
     // Everything is valid from here on: apply.
     let touched = false;
+    const events: PageEvent[] = [];
     if (flags.inTrash !== undefined && flags.inTrash !== page.inTrash) {
       page.inTrash = flags.inTrash;
       touched = true;
+      events.push({ type: flags.inTrash ? 'page.deleted' : 'page.undeleted', page, actor });
     }
     this.commitOptions(ds, converted.pendingOptions);
     if (hasProps) {
       this.applyValues(page, converted.values, actor);
       touched = true;
+      events.push({ type: 'page.properties_updated', page, actor, updatedProperties: [...converted.values.keys()].map((p) => p.id) });
     }
+    if (flags.isLocked !== undefined && flags.isLocked !== page.isLocked) events.push({ type: flags.isLocked ? 'page.locked' : 'page.unlocked', page, actor });
     if (flags.isLocked !== undefined) page.isLocked = flags.isLocked;
     if (flags.isArchived !== undefined) page.isArchived = flags.isArchived;
     if (flags.icon !== undefined) (page.icon = flags.icon), (touched = true);
@@ -257,7 +273,12 @@ export class Workspace {
     }
     ds.version++;
     this.version++;
+    for (const e of events) this.emit(e);
     return page;
+  }
+
+  private emit(e: PageEvent): void {
+    this.onPageEvent?.(e);
   }
 
   /** Validates every value first, so a rejected write changes nothing. */
@@ -320,6 +341,7 @@ export class Workspace {
       if (touch) {
         other.lastEditedTime = this.now();
         other.lastEditedBy = actor;
+        this.emit({ type: 'page.properties_updated', page: other, actor, updatedProperties: [syncedId] });
       }
     };
     for (const id of now) if (!was.has(id)) edit(id, true);

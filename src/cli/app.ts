@@ -64,6 +64,7 @@ function notionNotConfigured(): NotionConnector {
     updatePage: fail,
     findPagesByRichText: fail,
     addProperties: fail,
+    whoami: fail,
     stats: { requests: 0, byEndpoint: {}, rateLimited: 0, retries: 0, waitedMs: 0 },
     resetStats: () => undefined,
   };

@@ -26,6 +26,7 @@ const OPTIONS = {
   seed: { type: 'string' },
   config: { type: 'string' },
   interval: { type: 'string' },
+  'no-browser': { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
   version: { type: 'boolean', short: 'v' },
 } as const;
@@ -55,11 +56,16 @@ export function numberFlag(flags: ParsedCommand['flags'], name: string, opts: { 
 export const HELP = `jarvis-sync — keeps Notion, Postgres/Supabase and Google in agreement
 
 Usage:
-  jarvis-sync start                        run the service (the demo when NOTION_TOKEN is not set)
+  jarvis-sync start                        run the service (demo mode when no credentials are configured)
+  jarvis-sync serve [--host H] [--port N]  the service: HTTP API, dashboard, scheduler, webhooks
   jarvis-sync sync <dataset|all> [--full] [--hours N] [--dry-run] [--force] [--json]
   jarvis-sync setup [--dry-run]            prepare Notion for the two-way datasets: add the "Supabase ID"
                                            property where missing, report mapping problems
   jarvis-sync migrate                      apply database migrations
+  jarvis-sync status [--json]              health, and the last run of each dataset (from the database)
+  jarvis-sync doctor                       check config, database, credentials and database ids; say what to fix
+  jarvis-sync auth google [--port N] [--no-browser]
+                                           authorize Google in a browser; prints GOOGLE_REFRESH_TOKEN for .env
   jarvis-sync demo [--once]                sample workspace in a local Notion emulator, synced into PGlite
   jarvis-sync emulate notion|google [--port N] [--host H] [--seed FILE]
   jarvis-sync help
@@ -71,6 +77,9 @@ Options:
   --force       proceed even when the deletion valve would stop the run
   --json        machine-readable summary on stdout
   --config F    config file (default ./jarvis-sync.config.json, or JARVIS_CONFIG)
+  --no-browser  auth google: only print the URL to open
 
 Environment: NOTION_TOKEN, NOTION_BASE_URL, NOTION_<DATASET>_DATABASE_ID, DATABASE_URL,
-JARVIS_DATA_DIR, NOTION_REQUESTS_PER_SECOND, LOG_LEVEL. See README.md.`;
+JARVIS_DATA_DIR, NOTION_REQUESTS_PER_SECOND, LOG_LEVEL; the service: HOST, PORT, SYNC_API_TOKEN
+(required to listen beyond 127.0.0.1), NOTION_WEBHOOK_VERIFICATION_TOKEN, GOOGLE_CALENDAR_WEBHOOK_TOKEN.
+Variables are also read from ./.env (or JARVIS_ENV_FILE); the environment wins. See README.md.`;

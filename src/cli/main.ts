@@ -1,12 +1,17 @@
 import { ConfigError, loadConfig } from '../config/index.ts';
 import { createLogger } from '../lib/logger.ts';
 import { HELP, parseCommand, UsageError } from './args.ts';
+import { authGoogleCommand } from './commands/authGoogle.ts';
 import { demoCommand } from './commands/demo.ts';
+import { doctorCommand } from './commands/doctor.ts';
 import { emulateCommand } from './commands/emulate.ts';
 import { migrateCommand } from './commands/migrate.ts';
+import { serveCommand } from './commands/serve.ts';
 import { setupCommand } from './commands/setup.ts';
 import { startCommand } from './commands/start.ts';
+import { statusCommand } from './commands/status.ts';
 import { syncCommand } from './commands/sync.ts';
+import { loadEnvFile } from './env.ts';
 
 /**
  * Entry point of `jarvis-sync`. Exit codes: 0 success, 1 a sync failed, 2 bad usage or configuration.
@@ -24,7 +29,12 @@ export async function main(argv: string[]): Promise<number> {
       out(HELP);
       return 0;
     }
+    // .env (or JARVIS_ENV_FILE) before anything reads the environment; real variables win.
+    loadEnvFile();
     if (cmd.command === 'emulate') return await emulateCommand(cmd);
+    // Both run without a complete config: doctor reports config errors, auth google creates GOOGLE_REFRESH_TOKEN.
+    if (cmd.command === 'doctor') return await doctorCommand(cmd, out);
+    if (cmd.command === 'auth') return await authGoogleCommand(cmd, { out, err: (s) => process.stderr.write(s + '\n') });
     const config = loadConfig({ configPath: typeof cmd.flags.config === 'string' ? cmd.flags.config : undefined });
     const logger = createLogger({ level: config.logLevel, destination: process.stderr });
     switch (cmd.command) {
@@ -38,6 +48,10 @@ export async function main(argv: string[]): Promise<number> {
         return await demoCommand(cmd, config, logger, out);
       case 'start':
         return await startCommand(cmd, config, logger, out);
+      case 'status':
+        return await statusCommand(cmd, config, logger, out);
+      case 'serve':
+        return await serveCommand(cmd, config, logger, out);
       default:
         throw new UsageError(`unknown command "${cmd.command}"`);
     }

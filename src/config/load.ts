@@ -119,6 +119,7 @@ export function loadConfig(opts: LoadConfigOptions = {}): Config {
 
   const overrides = file.datasets ?? {};
   if (nonEmpty(env.NOTIFY_WEBHOOK_URL)) checkHttpUrl('NOTIFY_WEBHOOK_URL', env.NOTIFY_WEBHOOK_URL!.trim());
+  if (file.notifications?.webhookUrl) checkHttpUrl(`${configFile}: notifications.webhookUrl`, file.notifications.webhookUrl);
   for (const name of Object.keys(file.schedule?.datasets ?? {})) {
     if (!presetDatasets.some((d) => d.name === name)) throw new ConfigError(`${configFile}: schedule.datasets.${name} is not a known dataset`);
   }
@@ -154,7 +155,7 @@ export function loadConfig(opts: LoadConfigOptions = {}): Config {
     google: googleConfig(env),
     server: {
       host: nonEmpty(env.HOST) ?? file.server?.host ?? '127.0.0.1',
-      port: numberFromEnv(env, 'PORT', { min: 0, max: 65535 }) ?? file.server?.port ?? 8787,
+      port: numberFromEnv(env, 'PORT', { min: 0, max: 65535, integer: true }) ?? file.server?.port ?? 8787,
       apiToken: nonEmpty(env.SYNC_API_TOKEN) ?? null,
     },
     schedule: {
@@ -267,12 +268,12 @@ function nonEmpty(v: string | undefined): string | undefined {
   return t ? t : undefined;
 }
 
-function numberFromEnv(env: Record<string, string | undefined>, name: string, range: { min: number; max: number }): number | undefined {
+function numberFromEnv(env: Record<string, string | undefined>, name: string, range: { min: number; max: number; integer?: boolean }): number | undefined {
   const raw = nonEmpty(env[name]);
   if (raw === undefined) return undefined;
   const n = z.coerce.number().safeParse(raw);
-  if (!n.success || !Number.isFinite(n.data) || n.data < range.min || n.data > range.max) {
-    throw new ConfigError(`${name} must be a number between ${range.min} and ${range.max} (got "${raw}")`);
+  if (!n.success || !Number.isFinite(n.data) || n.data < range.min || n.data > range.max || (range.integer && !Number.isInteger(n.data))) {
+    throw new ConfigError(`${name} must be ${range.integer ? 'a whole number' : 'a number'} between ${range.min} and ${range.max} (got "${raw}")`);
   }
   return n.data;
 }

@@ -66,7 +66,8 @@ export function normalizeForColumn(columnType: string, value: unknown): Canonica
 function toDateOnly(value: unknown): string | null {
   if (value instanceof Date) return value.toISOString().slice(0, 10);
   const s = String(value);
-  const m = /^(\d{4}-\d{2}-\d{2})/.exec(s);
+  // The day must be all there is, or be followed by a time: '0044-03-15 BC' is not 0044-03-15.
+  const m = /^(\d{4}-\d{2}-\d{2})(?:$|T)/.exec(s);
   if (!m) throw new Error(`invalid date "${s}"`);
   return m[1]!;
 }

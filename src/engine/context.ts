@@ -35,6 +35,8 @@ export interface RunOptions {
    * linked to them. Cursors do not move (the next regular run still reads its whole window).
    */
   pageIds?: string[];
+  /** Progress of long runs (records done of total, per phase), for the CLI's progress line and the server. */
+  onProgress?: (p: { dataset: string; phase: string; done: number; total?: number }) => void;
 }
 
 export function datasetByName(config: Config, name: string): ResolvedDataset | undefined {

@@ -168,9 +168,10 @@ async function syncTwoWay(ctx: RunContext, ds: ResolvedDataset, opts: RunOptions
   for (const p of pairs) {
     const key = p.recordId ?? p.pageId!;
     if ((p.pageId && errorKeys.has(p.pageId)) || (p.recordId && errorKeys.has(p.recordId))) continue;
-    const input = pairInput(ds, p, rows, notionStates, links, notionGone, ctx.clock.now());
-    if (!input) continue;
     try {
+      // Inside the try: a row whose value cannot be read (a date Notion cannot hold) fails alone.
+      const input = pairInput(ds, p, rows, notionStates, links, notionGone, ctx.clock.now());
+      if (!input) continue;
       const entry = planPair(input, planOpts);
       entries.push(entry);
       inputs.set(entry, input);

@@ -18,8 +18,21 @@ import { printResult } from '../output.ts';
 
 const DEMO_TOKEN = 'secret_demo_token';
 
-export async function demoCommand(cmd: ParsedCommand, base: Config, logger: Logger, out: (s: string) => void): Promise<number> {
-  const intervalSeconds = numberFlag(cmd.flags, 'interval', { min: 1, max: 3600 }) ?? 10;
+/** The demo's sample workspace, served by a Notion emulator on a local port, and a config pointing at it. */
+export interface DemoWorkspace {
+  emulator: Emulator;
+  ids: DemoIds;
+  /** The base config with the emulator's URL, token and database ids (and `env` applied on top). */
+  config: Config;
+  /** PGlite data directory of the demo (`<JARVIS_DATA_DIR>/demo-pgdata`). */
+  dataDir: string;
+  url: string;
+  /** "12 books, 25 highlights, …" */
+  contents: string;
+  close(): Promise<void>;
+}
+
+export async function startDemoWorkspace(base: Config, env: Record<string, string | undefined> = {}): Promise<DemoWorkspace> {
   const oneWay = sampleNotionWorkspace();
   const twoWay = sampleTwoWayWorkspace();
   const ids: DemoIds = { ...oneWay.ids, ...twoWay.ids };
@@ -40,12 +53,10 @@ export async function demoCommand(cmd: ParsedCommand, base: Config, logger: Logg
       NOTION_JOURNALS_DATABASE_ID: ids.journalsDatabase,
       DATABASE_URL: '',
       JARVIS_DATA_DIR: base.database.dataDir,
+      ...env,
     },
     configPath: base.configFile ?? undefined,
   });
-  const dataDir = join(config.database.dataDir, 'demo-pgdata');
-  const store = await openMigratedStore(config, logger, { dataDir });
-  const ctx = createRunContext(config, store, logger);
   const count = (dataSource: string, what: string) => `${emulator.listPages(dataSource).length} ${what}`;
   const contents = [
     count(ids.booksDataSource, 'books'),
@@ -55,8 +66,23 @@ export async function demoCommand(cmd: ParsedCommand, base: Config, logger: Logg
     count(ids.tasksDataSource, 'tasks'),
     count(ids.reflectionsDataSource, 'reflections'),
     count(ids.journalsDataSource, 'journals'),
-  ];
-  out(`jarvis-sync demo — a sample Notion workspace (${contents.join(', ')}) served by the local Notion emulator at ${url},`);
+  ].join(', ');
+  return { emulator, ids, config, dataDir: join(config.database.dataDir, 'demo-pgdata'), url, contents, close: () => emulator.close() };
+}
+
+export async function demoCommand(cmd: ParsedCommand, base: Config, logger: Logger, out: (s: string) => void): Promise<number> {
+  const intervalSeconds = numberFlag(cmd.flags, 'interval', { min: 1, max: 3600 }) ?? 10;
+  const demo = await startDemoWorkspace(base);
+  const { emulator, ids, config, dataDir, url } = demo;
+  let store: Store;
+  try {
+    store = await openMigratedStore(config, logger, { dataDir });
+  } catch (e) {
+    await demo.close();
+    throw e;
+  }
+  const ctx = createRunContext(config, store, logger);
+  out(`jarvis-sync demo — a sample Notion workspace (${demo.contents}) served by the local Notion emulator at ${url},`);
   out(`synced into the embedded PGlite database at ${dataDir}. No credentials are configured, so this is what \`npm start\` shows.`);
   out('');
 
@@ -105,7 +131,7 @@ async function waitOrStop(ms: number, stopped: () => boolean): Promise<void> {
 }
 
 type Emulator = ReturnType<typeof createNotionEmulator>;
-type DemoIds = ReturnType<typeof sampleNotionWorkspace>['ids'] & ReturnType<typeof sampleTwoWayWorkspace>['ids'];
+export type DemoIds = ReturnType<typeof sampleNotionWorkspace>['ids'] & ReturnType<typeof sampleTwoWayWorkspace>['ids'];
 
 const TASK_STATUSES = ['Not started', 'In progress', 'Done'];
 const plainTitle = (page: { properties: Record<string, any> }, name: string) =>
@@ -116,7 +142,7 @@ const plainTitle = (page: { properties: Record<string, any> }, name: string) =>
  * along in Notion, edit a meeting summary in Postgres (as an app reading Supabase would), trash a
  * highlight.
  */
-async function editLikeAUser(emulator: Emulator, store: Store, ids: DemoIds, cycle: number): Promise<string> {
+export async function editLikeAUser(emulator: Emulator, store: Store, ids: DemoIds, cycle: number): Promise<string> {
   const books = emulator.listPages(ids.booksDataSource);
   const book = books[cycle % books.length]!;
   const title = plainTitle(book, 'Title');

@@ -1,35 +1,88 @@
 import { requireNotionToken, type Config } from '../../config/index.ts';
 import { runAll, runDatasetSteps } from '../../engine/runAll.ts';
 import type { RunResult } from '../../engine/result.ts';
+import { systemClock } from '../../lib/clock.ts';
 import type { Logger } from '../../lib/logger.ts';
 import { createRunContext, openMigratedStore } from '../app.ts';
 import { numberFlag, UsageError, type ParsedCommand } from '../args.ts';
 import { printResult, resultsToJson } from '../output.ts';
+import { createProgressDisplay, withReadProgress } from '../progress.ts';
 
-/** `jarvis-sync sync <dataset|all>`: exit code 0 only when every run succeeded. */
+const NOT_RUN = 'not run: interrupted (Ctrl-C)';
+
+/**
+ * `jarvis-sync sync <dataset|all>`: exit code 0 only when every run succeeded.
+ *
+ * Ctrl-C (SIGINT) or SIGTERM stops gracefully: the dataset step that is running finishes (its
+ * writes, sync_logs row and cursor stay consistent), the datasets not started yet are skipped,
+ * the store is closed — which releases the advisory locks — and the exit code is 130 (143 for
+ * SIGTERM). A second Ctrl-C stops at once, like a crash the engine is built to survive: Postgres
+ * drops the locks with the connection, and an interrupted record is retried next run.
+ */
 export async function syncCommand(cmd: ParsedCommand, config: Config, logger: Logger, out: (s: string) => void): Promise<number> {
   const target = cmd.positionals[0];
   const names = config.datasets.map((d) => d.name);
   if (!target) throw new UsageError(`sync needs a dataset: one of ${names.join(', ')}, or all`);
   if (cmd.positionals.length > 1) throw new UsageError(`sync takes one dataset (got ${cmd.positionals.join(' ')})`);
-  const ds = config.datasets.find((d) => d.name === target);
-  if (target !== 'all' && !ds) throw new UsageError(`unknown dataset "${target}": one of ${names.join(', ')}, or all`);
   const hours = numberFlag(cmd.flags, 'hours', { min: 0.01, max: 24 * 3650 });
   if (hours !== undefined && cmd.flags.full) throw new UsageError('--hours and --full cannot be combined');
-  const opts = { full: Boolean(cmd.flags.full), hours, dryRun: Boolean(cmd.flags['dry-run']), force: Boolean(cmd.flags.force) };
+  // A copy of the datasets this run may switch off when interrupted; the caller's config stays as is.
+  const runConfig: Config = { ...config, datasets: config.datasets.map((d) => ({ ...d })) };
+  const ds = runConfig.datasets.find((d) => d.name === target);
+  if (target !== 'all' && !ds) throw new UsageError(`unknown dataset "${target}": one of ${names.join(', ')}, or all`);
   const json = Boolean(cmd.flags.json);
   if (!config.google.credentials) requireNotionToken(config);
 
   const store = await openMigratedStore(config, logger);
+  const display = createProgressDisplay({ stream: process.stderr, clock: systemClock });
+  const wasEnabled = new Map(runConfig.datasets.map((d) => [d.name, d.enabled]));
+  let signal: NodeJS.Signals | undefined;
+  const onSignal = (sig: NodeJS.Signals) => {
+    if (!signal) {
+      signal = sig;
+      display.print(() => process.stderr.write(`jarvis-sync: stopping — the current dataset step finishes, the rest are skipped (${sig === 'SIGINT' ? 'Ctrl-C' : sig} again stops at once)\n`));
+      for (const d of runConfig.datasets) d.enabled = false;
+      logger.info({ signal: sig }, 'sync interrupted: finishing the current step');
+      return;
+    }
+    display.close();
+    process.stderr.write('jarvis-sync: stopping now\n');
+    const code = exitCodeFor(signal);
+    const timeout = new Promise((resolve) => setTimeout(resolve, 2000).unref());
+    void Promise.race([store.close().catch(() => undefined), timeout]).finally(() => process.exit(code));
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
   try {
-    const ctx = createRunContext(config, store, logger);
-    const print = (r: RunResult) => (json ? undefined : printResult(r, out));
+    const opts = {
+      full: Boolean(cmd.flags.full),
+      hours,
+      dryRun: Boolean(cmd.flags['dry-run']),
+      force: Boolean(cmd.flags.force),
+      onProgress: (p: Parameters<typeof display.update>[0]) => display.update(p),
+    };
+    const base = createRunContext(runConfig, store, logger);
+    const ctx = { ...base, notion: await withReadProgress(base.notion, store, runConfig, opts.onProgress) };
+    const print = (r: RunResult) => {
+      if (signal && r.status === 'skipped' && wasEnabled.get(r.dataset.replace(/_google$/, '')) && r.message === 'disabled in the config file') r.message = NOT_RUN;
+      display.finish(r.dataset);
+      if (!json) display.print(() => printResult(r, out));
+    };
     const results = ds ? await runDatasetSteps(ctx, ds, opts) : await runAll(ctx, opts, print);
     if (ds) results.forEach(print);
+    display.close();
     const summary = resultsToJson(results);
     if (json) out(JSON.stringify(summary, null, 2));
+    if (signal) return exitCodeFor(signal);
     return summary.status === 'success' ? 0 : 1;
   } finally {
+    display.close();
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
     await store.close();
   }
+}
+
+function exitCodeFor(signal: NodeJS.Signals): number {
+  return signal === 'SIGTERM' ? 143 : 130;
 }

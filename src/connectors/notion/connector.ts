@@ -30,7 +30,7 @@ import { DEFAULT_RETRY_POLICY, withRetry, type RequestKind, type RetryPolicy } f
 import { plainText } from './rich-text.ts';
 import { createPacedFetch, createStats, resetStats } from './transport.ts';
 import { completeTruncatedProperties } from './truncated-properties.ts';
-import type { DataSourceInfo, NotionConnector, NotionConnectorOptions, NotionPage, QueryOptions } from './types.ts';
+import type { DataSourceInfo, NotionConnector, NotionConnectorOptions, NotionIdentity, NotionPage, QueryOptions } from './types.ts';
 
 /** The API version this connector is written against (databases contain data sources). */
 export const NOTION_VERSION = '2025-09-03';
@@ -213,6 +213,12 @@ export function createNotionConnector(opts: NotionConnectorOptions): NotionConne
     return toDataSourceInfo(dataSource, null);
   }
 
+  async function whoami(): Promise<NotionIdentity> {
+    const me = await call('read', 'GET /v1/users/me', () => client.users.me({}));
+    const bot = me.type === 'bot' ? (me.bot as { workspace_name?: string | null } | undefined) : undefined;
+    return { id: me.id, type: me.type ?? 'unknown', name: 'name' in me ? (me.name ?? null) : null, workspaceName: bot?.workspace_name ?? null };
+  }
+
   return {
     resolveDataSource,
     queryPages,
@@ -221,6 +227,7 @@ export function createNotionConnector(opts: NotionConnectorOptions): NotionConne
     updatePage,
     findPagesByRichText,
     addProperties,
+    whoami,
     stats,
     resetStats: () => resetStats(stats),
   };

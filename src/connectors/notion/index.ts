@@ -39,5 +39,6 @@ export type {
   NotionPropertyValue,
   NotionRequestStats,
   DataSourceInfo,
+  NotionIdentity,
   QueryOptions,
 } from './types.ts';

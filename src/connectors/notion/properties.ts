@@ -99,9 +99,14 @@ export interface PageLike {
 type Readers = { [T in NotionPropertyType]: (raw: any) => CanonicalValues[T] };
 
 const readers: Readers = {
-  title: (raw: RichTextLike[]) => plainText(raw),
-  rich_text: (raw: RichTextLike[]) => plainText(raw),
-  number: (raw) => (typeof raw === 'number' ? raw : null),
+  title: (raw) => plainText(richTextArray(raw, 'title')),
+  rich_text: (raw) => plainText(richTextArray(raw, 'rich_text')),
+  number: (raw) => {
+    if (raw === null || raw === undefined) return null;
+    // Never read a malformed value as empty: that would erase the number in Postgres.
+    if (typeof raw !== 'number') throw validationError(`number property holds ${JSON.stringify(raw)} (${describeType(raw)}), not a number`);
+    return raw;
+  },
   select: (raw) => raw?.name ?? null,
   multi_select: (raw: Array<{ name: string }> | null) => (raw ?? []).map((o) => o.name),
   status: (raw) => raw?.name ?? null,
@@ -136,6 +141,12 @@ const readers: Readers = {
 };
 
 export const PROPERTY_TYPES = Object.keys(readers) as NotionPropertyType[];
+
+/** A rich-text value must be an array: anything else is malformed, never read as an empty text. */
+function richTextArray(raw: unknown, type: string): RichTextLike[] | null {
+  if (raw === null || raw === undefined || Array.isArray(raw)) return raw as RichTextLike[] | null;
+  throw validationError(`${type} property holds ${describeType(raw)}, not a rich-text array`);
+}
 
 function readDate(raw: any): DateValue | null {
   if (!raw || typeof raw.start !== 'string') return null;

@@ -15,8 +15,9 @@ export type RetrievePropertyPage = (args: GetPagePropertyParameters) => Promise<
 
 /** Completes every truncated relation/people property of `page` in place; returns the page. */
 export async function completeTruncatedProperties(page: NotionPage, retrieve: RetrievePropertyPage): Promise<NotionPage> {
-  for (const [name, property] of Object.entries(page.properties)) {
-    if (!COMPLETABLE.has(property.type) || property.has_more !== true) continue;
+  // A malformed page (properties null, or a null value) is left for the reader to refuse, record by record.
+  for (const [name, property] of Object.entries(page.properties ?? {})) {
+    if (!property || !COMPLETABLE.has(property.type) || property.has_more !== true) continue;
     const items = await readAllPropertyItems(page.id, property, retrieve);
     page.properties[name] = { ...property, [property.type]: items, has_more: false };
   }

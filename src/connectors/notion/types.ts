@@ -39,6 +39,15 @@ export interface DataSourceInfo {
   properties: Record<string, { id: string; name: string; type: string; [k: string]: any }>;
 }
 
+/** Who a token acts as: the integration's bot user and its workspace. */
+export interface NotionIdentity {
+  id: string;
+  /** 'bot' for an integration token. */
+  type: string;
+  name: string | null;
+  workspaceName: string | null;
+}
+
 export interface QueryOptions {
   /** Only pages with last_edited_time on_or_after this ISO timestamp. */
   editedOnOrAfter?: string;
@@ -111,6 +120,8 @@ export interface NotionConnector {
    * another type converts it). Retried like an update: sending the same additions twice equals once.
    */
   addProperties(dataSourceId: string, properties: Record<string, unknown>): Promise<DataSourceInfo>;
+  /** The integration the token belongs to (GET /v1/users/me): the cheapest proof that the token works. */
+  whoami(): Promise<NotionIdentity>;
   readonly stats: NotionRequestStats;
   resetStats(): void;
 }

@@ -9,7 +9,6 @@ import { CLIENT_ID, CLIENT_SECRET, REFRESH_TOKEN, ACCESS_TOKEN, apiCalls, closeA
 afterEach(closeAll);
 
 const EVENTS = 'GET /calendar/v3/calendars/{calendarId}/events';
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 async function caught(p: Promise<unknown>): Promise<GoogleSyncError> {
   try {
@@ -119,10 +118,19 @@ describe('gmail', () => {
     const { mock, google } = await setup({ gmailConcurrency: 4 });
     let inFlight = 0;
     let maxInFlight = 0;
+    let started = 0;
+    const TOTAL = 21;
+    // A gate instead of a timer: each request waits until the pool is full (or every request has
+    // started), so the concurrency reached does not depend on how fast this machine is.
+    let waiting: Array<() => void> = [];
     mock.on('GET /gmail/v1/users/me/messages/{id}', async (req) => {
       inFlight++;
+      started++;
       maxInFlight = Math.max(maxInFlight, inFlight);
-      await sleep(5);
+      if (inFlight >= 4 || started >= TOTAL) {
+        waiting.forEach((release) => release());
+        waiting = [];
+      } else await new Promise<void>((resolve) => waiting.push(resolve));
       inFlight--;
       if (req.params.id === 'gone') return v1Error(404, 'notFound', 'Requested entity was not found.');
       return ok({ id: req.params.id, threadId: 't', labelIds: ['INBOX'], payload: { headers: [{ name: 'Subject', value: `s-${req.params.id}` }] } });
@@ -263,7 +271,8 @@ describe('people', () => {
       order.push(`${name}:start`);
       // A read issued while a mutation is in flight is not queued behind it (it would deadlock).
       if (name === 'update') readInsideMutation = await google.people.getPerson('people/c2');
-      await sleep(10);
+      // Give a concurrent (unserialized) mutation every chance to arrive: many event-loop turns, no timer.
+      for (let i = 0; i < 50; i++) await new Promise((r) => setImmediate(r));
       order.push(`${name}:end`);
       inFlight--;
       return ok({ resourceName: 'people/c1' });

@@ -72,7 +72,8 @@ describe('runNotionEmulatorCli', () => {
     const seedPath = join(dir, 'seed.json');
     writeFileSync(seedPath, JSON.stringify(smallSeed()));
     const lines: string[] = [];
-    emulator = await runNotionEmulatorCli({ port: 0, seedPath, log: (l) => lines.push(l) });
+    // A clock that stands still: the bucket cannot refill while the 11 requests are in flight, however slow the machine.
+    emulator = await runNotionEmulatorCli({ port: 0, seedPath, log: (l) => lines.push(l), clock: new FakeClock() });
     expect(lines[0]).toBe(`Notion emulator listening on ${emulator.url}`);
     expect(lines.join('\n')).toMatch(/token/i);
     const client = new Client({ auth: 'anything', baseUrl: emulator.url, retry: false, logger: () => {} });

@@ -1,0 +1,17 @@
+export { dashboardRoutes } from './api.ts';
+export { dashboardPage, dashboardPageHeaders } from './page.ts';
+export {
+  loadDashboard,
+  type DashboardData,
+  type DashboardDataset,
+  type DashboardDeps,
+  type DashboardRun,
+  type HourBucket,
+  type LastRun,
+  type LogEntry,
+  type ConflictEntry,
+  type RunProgress,
+  type RunRecordLike,
+  type RunRegistryLike,
+  type WindowStats,
+} from './data.ts';
