@@ -205,8 +205,11 @@ async function syncTwoWay(ctx: RunContext, ds: ResolvedDataset, opts: RunOptions
     await ctx.failpoint?.('create:marked');
   }
   const done: TwoWayEntry[] = [];
+  const notionBound = active.filter((e) => e.action === 'create-in-notion' || e.toNotion.length).length;
+  let notionWritesDone = 0;
   for (let entry of active) {
     const key = entry.recordId ?? entry.pageId!;
+    if (entry.action === 'create-in-notion' || entry.toNotion.length) opts.onProgress?.({ dataset: ds.name, phase: 'write Notion', done: notionWritesDone++, total: notionBound });
     try {
       if (entry.action === 'create-in-notion') {
         const props = { ...notionProperties(ds, entry.final, 'all', pageIdOf), [ds.rowIdProperty!]: Build.rich_text(entry.recordId!) };
