@@ -35,6 +35,12 @@ export interface RunOptions {
    * linked to them. Cursors do not move (the next regular run still reads its whole window).
    */
   pageIds?: string[];
+  /**
+   * A targeted run from the Postgres side: sync just these rows (by id) to Notion; the Notion side
+   * of a linked row is its base unless it was never synced. Used to carry the contacts Google
+   * step's changes to Notion without reading Notion again. Cursors do not move.
+   */
+  recordIds?: string[];
   /** Progress of long runs (records done of total, per phase), for the CLI's progress line and the server. */
   onProgress?: (p: { dataset: string; phase: string; done: number; total?: number }) => void;
 }

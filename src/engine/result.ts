@@ -40,6 +40,8 @@ export interface RunResult {
   plan?: Array<PlanEntry | TwoWayEntry>;
   /** Two-way runs: fields changed on both sides, with both values and the winner. */
   conflicts?: Array<Conflict & { recordId: string | null; pageId: string | null }>;
+  /** Rows this run changed in Postgres (contacts' Google step: what the next step carries to Notion). */
+  changedRecordIds?: string[];
   /** Two-way runs: writes per destination. */
   writes?: { notion: WriteCounts; postgres: WriteCounts };
 }

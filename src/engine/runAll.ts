@@ -41,8 +41,10 @@ export async function runDatasetSteps(ctx: RunContext, ds: ResolvedDataset, opts
       if (!ctx.google) return [...results, skipped(ds, opts, GOOGLE_HINT, `${ds.name}_google`)];
       const googleLeg = await runContactsGoogle(ctx, ds, opts);
       results.push(googleLeg);
-      const changedPostgres = (googleLeg.writes?.postgres.created ?? 0) + (googleLeg.writes?.postgres.updated ?? 0) > 0;
-      if (ds.databaseId && changedPostgres && !opts.dryRun) results.push(await runTwoWay(ctx, ds, opts));
+      // Step 3 carries only what the Google step changed to Notion: those rows, by id — not a
+      // second read of Notion (step 1 just did that).
+      const changed = googleLeg.changedRecordIds ?? [];
+      if (ds.databaseId && changed.length && !opts.dryRun) results.push(await runTwoWay(ctx, ds, { ...opts, full: false, recordIds: changed }));
       return results;
     }
   }

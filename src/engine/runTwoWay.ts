@@ -12,7 +12,7 @@ import type { CanonicalRecord } from './canonical.ts';
 import type { RunContext, RunOptions } from './context.ts';
 import { nextCursor, windowStart } from './cursor.ts';
 import { resolveDataSourceId } from './dataSource.ts';
-import { buildIdentityIndex, findIdentityMatch, identityKey, matchColumns } from './matchIdentity.ts';
+import { buildIdentityIndex, findIdentityMatch, matchColumns } from './matchIdentity.ts';
 import { DELETED, planPair, type NotionState, type PairInput, type TwoWayEntry } from './planTwoWay.ts';
 import { collectRelationIds, resolvePageIds, resolveRecordIds } from './relations.ts';
 import type { RunResult, WriteCounts } from './result.ts';
@@ -33,7 +33,7 @@ async function syncTwoWay(ctx: RunContext, ds: ResolvedDataset, opts: RunOptions
   const dataSourceId = await resolveDataSourceId(store, notion, ds, !dryRun);
   const notionCursor = await readState(store, `notion_cursor_${ds.name}`);
   const pgCursor = await readState(store, `pg_cursor_${ds.name}`);
-  const targeted = opts.pageIds !== undefined;
+  const targeted = opts.pageIds !== undefined || opts.recordIds !== undefined;
   const full = !targeted && (Boolean(opts.full) || ((!notionCursor || !pgCursor) && opts.hours === undefined));
   result.mode = full ? 'full' : 'incremental';
   const hoursAgo = opts.hours !== undefined ? new Date(started - opts.hours * 3_600_000).toISOString() : null;
@@ -60,7 +60,7 @@ async function syncTwoWay(ctx: RunContext, ds: ResolvedDataset, opts: RunOptions
   };
   const since = full ? undefined : (hoursAgo ?? windowStart(notionCursor!, overlap));
   if (targeted) {
-    for (const id of new Set(opts.pageIds)) {
+    for (const id of new Set(opts.pageIds ?? [])) {
       const page = await retrieveOrFail(id);
       if (page) takePage(page);
     }
@@ -83,7 +83,7 @@ async function syncTwoWay(ctx: RunContext, ds: ResolvedDataset, opts: RunOptions
   for (const r of byPage.values()) rows.set(String(r.id), r);
   const failures = targeted ? [] : await listFailures(store, ds.name);
   const pending = targeted ? [] : (await store.query<{ record_id: string }>(`SELECT record_id FROM sync_links WHERE dataset = $1 AND notion_page_id IS NULL`, [ds.name])).rows.map((r) => r.record_id);
-  const wantedIds = [...failures.filter((f) => f.source === 'postgres').map((f) => f.sourceId), ...pending, ...[...reads.values()].map((r) => r.rowId).filter((x): x is string => Boolean(x) && isUuid(x!))];
+  const wantedIds = [...(opts.recordIds ?? []), ...failures.filter((f) => f.source === 'postgres').map((f) => f.sourceId), ...pending, ...[...reads.values()].map((r) => r.rowId).filter((x): x is string => Boolean(x) && isUuid(x!))];
   const byId = await selectRowsByKeys(store, { ...selectSpec, keyColumn: 'id', keyType: 'uuid' }, wantedIds.filter((id) => !rows.has(id)));
   for (const r of byId.values()) rows.set(String(r.id), r);
   for (const f of failures.filter((f) => f.source === 'notion' && !reads.has(f.sourceId) && !errorKeys.has(f.sourceId))) {
@@ -282,6 +282,7 @@ async function syncTwoWay(ctx: RunContext, ds: ResolvedDataset, opts: RunOptions
     const index = buildIdentityIndex(
       candidates.filter((c) => !claimed.has(String(c.id))).map((c) => ({ id: String(c.id), emails: email ? c[email.column] : null, phones: phone ? c[phone.column] : null })),
     );
+    let matched = 0;
     for (const p of unpaired) {
       const raw = reads.get(p.pageId!)!.raw;
       const match = findIdentityMatch(index, email ? [raw[email.field]] : [], phone ? [raw[phone.field]] : []);
@@ -289,8 +290,9 @@ async function syncTwoWay(ctx: RunContext, ds: ResolvedDataset, opts: RunOptions
       p.recordId = match;
       claimed.add(match);
       rows.set(match, candidates.find((c) => String(c.id) === match)!);
-      result.warnings.push(`page ${p.pageId} matched existing row ${match} by ${email && identityKey('email', raw[email.field]) && index.email.get(identityKey('email', raw[email.field])!) === match ? 'email' : 'phone'}; linked instead of creating a second record`);
+      matched++;
     }
+    if (matched) ctx.logger.info({ dataset: ds.name, matched }, 'new pages matched to existing rows by email or phone: linked, not duplicated');
   }
 
   async function retrieveOrFail(pageId: string): Promise<NotionPage | null> {

@@ -127,8 +127,12 @@ describe.each(storeBackends())('Google datasets on %s', (kind) => {
       h.clock.advance(10 * 60_000);
       h.google.people.updatePerson(variant.resourceName, { phoneNumbers: [{ value: '+1 415 555 0199' }], organizations: [{ name: 'Google says Acme' }] });
       h.notion.updatePage(before.notion_page_id, { Company: { rich_text: [{ text: { content: 'Notion says Initech' } }] } });
+      h.notion.resetCounts();
       const results = await runDatasetSteps(h.ctx, h.ds('contacts'));
       for (const r of results) expect(r.status).toBe('success');
+      // Step 3 carries the Google change to Notion without reading Notion a second time.
+      expect(results.map((r) => r.dataset)).toEqual(['contacts', 'contacts_google', 'contacts']);
+      expect(h.notion.requestCounts['POST /v1/data_sources/:id/query']).toBe(1);
       const after = (await store.query('SELECT * FROM contacts WHERE id = $1', [before.id])).rows[0];
       expect(after.phones[0]).toBe('+14155550199');
       expect(after.company).toBe('Notion says Initech');

@@ -79,6 +79,7 @@ async function syncGoogleLeg(ctx: RunContext, ds: ResolvedDataset, opts: RunOpti
   }
   const items: Item[] = [];
   const unlinkedFromGoogle: Row[] = [];
+  let matchedCount = 0;
   for (const person of listing.people) {
     const rn = person.resourceName;
     if (!rn) continue;
@@ -97,9 +98,10 @@ async function syncGoogleLeg(ctx: RunContext, ds: ResolvedDataset, opts: RunOpti
     if (match && !claimed.has(match)) {
       claimed.add(match);
       items.push({ recordId: match, person, row: unlinkedById.get(match)!, resourceName: rn });
-      result.warnings.push(`Google contact ${rn} matched existing contact ${match} by email or phone; linked instead of creating a second record`);
+      matchedCount++;
     } else items.push({ recordId: randomUUID(), person, row: null, resourceName: rn });
   }
+  if (matchedCount) ctx.logger.info({ matched: matchedCount }, 'Google contacts matched to existing contacts by email or phone: linked, not duplicated');
   const listed = new Set(items.map((i) => i.recordId));
   for (const r of changedRows) if (!listed.has(String(r.id))) items.push({ recordId: String(r.id), person: null, row: r, resourceName: String(r.google_resource_name) });
 
@@ -212,6 +214,7 @@ async function syncGoogleLeg(ctx: RunContext, ds: ResolvedDataset, opts: RunOpti
     if (links.length) await upsertLinks(tx, LEG, links);
   });
   result.writes = { notion: googleWrites, postgres: pgWrites };
+  result.changedRecordIds = rowWrites.filter((r) => !unlinkedFromGoogle.includes(r)).map((r) => String(r.id));
   result.created = googleWrites.created + pgWrites.created;
   result.updated = googleWrites.updated + pgWrites.updated;
   result.unchanged = planned.length - done.filter((p) => Object.keys(p.merge.toGoogle).length).length - pgWrites.updated - pgWrites.created;
