@@ -6,6 +6,7 @@
  *   new OAuth2Client({ clientId, clientSecret, endpoints: { oauth2TokenUrl: emulator.url + '/token' } })
  * See emulators/google/README.md for behaviour and the choices made where Google is undocumented.
  */
+import { CalendarPush } from './calendarPush.ts';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { systemClock } from '../../src/lib/clock.ts';
@@ -59,7 +60,13 @@ export function createGoogleEmulator(opts: GoogleEmulatorOptions = {}): GoogleEm
   let server: Server | null = null;
   let baseUrl: string | null = null;
 
+  const push = new CalendarPush();
   const emulator: GoogleEmulator = {
+    setCalendarWatch: (watch) => push.set(watch),
+    flushCalendarPushes: () => push.flush(),
+    get calendarPushes() {
+      return push.deliveries;
+    },
     async listen(port = 0, host = '127.0.0.1') {
       if (server) throw new Error('Google emulator is already listening');
       const s = createServer(handle);
@@ -93,8 +100,15 @@ export function createGoogleEmulator(opts: GoogleEmulatorOptions = {}): GoogleEm
     userEmail,
 
     calendar: {
-      upsertEvent: (calendarId, event) => structuredClone(api.calendar.upsert(calendarId, event).event),
-      cancelEvent: (calendarId, id) => api.calendar.cancel(calendarId, id),
+      upsertEvent: (calendarId, event) => {
+        const out = structuredClone(api.calendar.upsert(calendarId, event).event);
+        push.changed();
+        return out;
+      },
+      cancelEvent: (calendarId, id) => {
+        api.calendar.cancel(calendarId, id);
+        push.changed();
+      },
       getEvent: (calendarId, id) => api.calendar.controlGet(calendarId, id),
       listEvents: (calendarId, o = {}) => api.calendar.controlList(calendarId, o.includeCancelled === true),
     },

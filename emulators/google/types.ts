@@ -138,6 +138,14 @@ export interface GoogleEmulator {
 
   /** Every outstanding Calendar/People sync token and Gmail history id becomes too old. */
   expireSyncTokens(): void;
+  /**
+   * A watch channel on the calendar (events.watch): every calendar change made through the control
+   * API is pushed to `url` as Google does (empty POST, X-Goog-* headers). null stops it.
+   */
+  setCalendarWatch(watch: { url: string; token?: string; channelId?: string; resourceId?: string } | null): void;
+  /** Resolves when every push sent so far has been delivered (or failed). */
+  flushCalendarPushes(): Promise<void>;
+  readonly calendarPushes: ReadonlyArray<{ state: string; status: number | 'failed' }>;
   /** Access tokens issued so far stop working (401); the fixed test token keeps working. */
   revokeAccessTokens(): void;
   /** POST /token answers invalid_grant for this refresh token from now on. */

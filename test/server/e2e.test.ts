@@ -8,7 +8,8 @@ import { runAll } from '../../src/engine/runAll.ts';
 import { startHttpServer, type HttpServer } from '../../src/server/http.ts';
 import type { Store } from '../../src/store/types.ts';
 import { openTestStore, resetTables, storeBackends } from '../helpers/stores.ts';
-import { API_TOKEN, createServerHarness, NOTION_WEBHOOK_TOKEN, type ServerHarness } from './helpers.ts';
+import { createGoogleEmulator } from '../../emulators/google/index.ts';
+import { API_TOKEN, createServerHarness, GOOGLE_CHANNEL_TOKEN, NOTION_WEBHOOK_TOKEN, type ServerHarness } from './helpers.ts';
 
 describe.each(storeBackends())('the service over HTTP on %s', (kind) => {
   let store: Store;
@@ -96,5 +97,27 @@ describe.each(storeBackends())('the service over HTTP on %s', (kind) => {
     const { 'GET /v1/users/me': whoami = 0, ...others } = h.emulator.requestCounts;
     expect(others).toEqual({});
     expect(whoami).toBeLessThanOrEqual(1);
+  });
+
+  it('a change in the Google emulator’s calendar is pushed to the service, which starts a calendar run', async () => {
+    const google = createGoogleEmulator({ clock: h.clock });
+    try {
+      google.setCalendarWatch({ url: `${server.url}/webhooks/google/calendar`, token: GOOGLE_CHANNEL_TOKEN });
+      google.calendar.upsertEvent('primary', { summary: 'Pushed', start: { dateTime: '2026-03-05T10:00:00Z' }, end: { dateTime: '2026-03-05T11:00:00Z' } });
+      await google.flushCalendarPushes();
+      expect(google.calendarPushes).toEqual([
+        { state: 'sync', status: 200 },
+        { state: 'exists', status: 200 },
+      ]);
+      await h.timers.advance(h.config.webhooks.settleSeconds * 1000);
+      await h.webhooks.idle();
+      expect(h.runs.list()).toEqual([expect.objectContaining({ target: 'calendar', trigger: 'webhook' })]);
+      // A push with the wrong channel token is refused.
+      google.setCalendarWatch({ url: `${server.url}/webhooks/google/calendar`, token: 'not-the-token' });
+      await google.flushCalendarPushes();
+      expect(google.calendarPushes.at(-1)).toEqual({ state: 'sync', status: 401 });
+    } finally {
+      google.setCalendarWatch(null);
+    }
   });
 });
