@@ -173,6 +173,8 @@ async function syncTwoWay(ctx: RunContext, ds: ResolvedDataset, opts: RunOptions
       const input = pairInput(ds, p, rows, notionStates, links, notionGone, ctx.clock.now());
       if (!input) continue;
       const entry = planPair(input, planOpts);
+      // Equal on both sides, but not yet linked (a recovered create): the link itself must be written.
+      if (entry.action === 'none' && p.recordId && p.pageId && (rows.get(p.recordId)?.notion_page_id ?? null) !== p.pageId) entry.action = 'link';
       entries.push(entry);
       inputs.set(entry, input);
     } catch (e) {
@@ -201,7 +203,8 @@ async function syncTwoWay(ctx: RunContext, ds: ResolvedDataset, opts: RunOptions
   const creates = active.filter((e) => e.action === 'create-in-notion');
   if (creates.length) {
     // Mark before creating: a crash after Notion accepted the page is found again by its row id.
-    await upsertLinks(store, ds.name, creates.map((e) => ({ recordId: e.recordId!, notionPageId: null, base: null })));
+    // The marker's base is the value being sent, so the recovered pair merges field by field.
+    await upsertLinks(store, ds.name, creates.map((e) => ({ recordId: e.recordId!, notionPageId: null, base: e.final })));
     await ctx.failpoint?.('create:marked');
   }
   const done: TwoWayEntry[] = [];
