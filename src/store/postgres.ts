@@ -185,6 +185,10 @@ class PostgresStore implements Store {
       throw connectionError(this.databaseUrl, e);
     }
     if (!this.prepared.has(client)) {
+      // A checked-out connection that the server ends (restart, pg_terminate_backend) emits
+      // 'error'; pg only listens on idle ones, so without this the whole process would crash.
+      // The failure still reaches the caller: the next query on this connection rejects.
+      client.on('error', () => undefined);
       try {
         await client.query("SET TIME ZONE 'UTC'");
       } catch (e) {
