@@ -13,6 +13,8 @@ export async function runFramed(
   ds: ResolvedDataset,
   opts: RunOptions,
   body: (result: RunResult, started: number) => Promise<void>,
+  /** The lock to hold; a dataset's steps that touch the same rows share one (contacts' Google step). */
+  lockName = ds.name,
 ): Promise<RunResult> {
   const { store, notion, clock, logger } = ctx;
   const dryRun = Boolean(opts.dryRun);
@@ -21,7 +23,7 @@ export async function runFramed(
   const googleBefore = ctx.google?.stats.requests ?? 0;
   const result = emptyResult(ds.name, opts.full ? 'full' : 'incremental', dryRun);
 
-  const release = await store.tryLock(`jarvis-sync:dataset:${ds.name}`);
+  const release = await store.tryLock(`jarvis-sync:dataset:${lockName}`);
   if (!release) {
     result.status = 'locked';
     result.message = `another sync of ${ds.name} is already running; try again when it finishes`;
