@@ -44,6 +44,8 @@ export interface TwoWayEntry {
   pageId: string | null;
   /** The value both sides hold after the run. */
   final: CanonicalRecord;
+  /** What the ledger records as agreed (final, except changes a deleted record could not take). */
+  base: CanonicalRecord;
   toNotion: FieldChange[];
   toPostgres: FieldChange[];
   conflicts: Conflict[];
@@ -76,6 +78,7 @@ export function planPair(pair: PairInput, opts: PlanOptions): TwoWayEntry {
     recordId: pair.recordId,
     pageId: pair.pageId,
     final,
+    base: final,
     toNotion: [],
     toPostgres: [],
     conflicts: [],
@@ -112,13 +115,20 @@ export function planPair(pair: PairInput, opts: PlanOptions): TwoWayEntry {
     owners: ownersOf(opts.fields),
   });
   const final = normalizeThroughRow(opts.fields, merged, pair.postgres?.row);
-  // A deleted record only carries its deletion: a trashed page takes no property edits.
-  const sendable = (changes: FieldChange[]) => (final[DELETED] ? changes.filter((c) => c.field === DELETED) : changes);
+  // A deleted record only carries its deletion: a trashed page takes no property edits. A change
+  // held back that way is not agreed: the base keeps the value the side still has, so the change
+  // is still a change when the record is restored — never overwritten by the stale side.
+  const base: CanonicalRecord = { ...final };
+  const sendable = (changes: FieldChange[]) => {
+    if (!final[DELETED]) return changes;
+    for (const c of changes) if (c.field !== DELETED) base[c.field] = c.from;
+    return changes.filter((c) => c.field === DELETED);
+  };
   const toNotion = sendable(diff(pick(n, keys), final, keys));
   const toPostgres = sendable(diff(pick(p, keys), final, keys));
-  const baseUpToDate = pair.base !== null && keys.every((k) => sameValue(pair.base![k] ?? (k === DELETED ? false : null), final[k] ?? null));
+  const baseUpToDate = pair.base !== null && keys.every((k) => sameValue(pair.base![k] ?? (k === DELETED ? false : null), base[k] ?? null));
   const action: TwoWayAction = toNotion.length || toPostgres.length ? 'update' : baseUpToDate ? 'none' : 'link';
-  return entry(action, final, { toNotion, toPostgres, conflicts });
+  return entry(action, final, { toNotion, toPostgres, conflicts, base });
 }
 
 /** Field owners as merge sides: Notion-owned fields side with Notion; Google-owned ones reach this leg through Postgres. */

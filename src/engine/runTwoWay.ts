@@ -235,7 +235,7 @@ async function syncTwoWay(ctx: RunContext, ds: ResolvedDataset, opts: RunOptions
     const entry = { ...e, recordId: e.recordId ?? newRecordId() };
     const needsRow = e.action === 'create-in-postgres' || e.toPostgres.length > 0 || (existing !== undefined && existing.notion_page_id !== e.pageId);
     const write: PostgresWrite | null = needsRow ? { entry, existing, source: e.toPostgres.length || e.action === 'create-in-postgres' ? 'notion' : 'supabase' } : null;
-    const link: SyncLinkInput = { recordId: entry.recordId, notionPageId: e.pageId, base: e.final, notionEditedAt: e.notionEditedAt ? new Date(e.notionEditedAt) : null, pgUpdatedAt: existing?.updated_at ?? null };
+    const link: SyncLinkInput = { recordId: entry.recordId, notionPageId: e.pageId, base: e.base, notionEditedAt: e.notionEditedAt ? new Date(e.notionEditedAt) : null, pgUpdatedAt: existing?.updated_at ?? null };
     return { entry: e, write, link };
   });
   const written = new Set<TwoWayEntry>(done);
