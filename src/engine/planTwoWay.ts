@@ -8,6 +8,12 @@ import { mergeTwoWay, type Conflict, type Side } from './mergeTwoWay.ts';
 
 /** Canonical key of the soft-delete state: merged like any field, so deletes and restores propagate both ways. */
 export const DELETED = '_deleted';
+/**
+ * Ledger key (inside a base) of the values a Notion update was about to write. Recorded before the
+ * request: if the run dies or the answer is lost after Notion applied it, the next run sees the
+ * page holding exactly those values and knows they are its own write, not a user's edit.
+ */
+export const ATTEMPTED = '_attempted';
 
 export interface NotionState {
   pageId: string;
@@ -72,6 +78,7 @@ function pick(r: CanonicalRecord, keys: string[]): CanonicalRecord {
 }
 
 export function planPair(pair: PairInput, opts: PlanOptions): TwoWayEntry {
+  // (pair is reassigned below when an unrecorded write of ours is recognised)
   const keys = twoWayKeys(opts.fields);
   const entry = (action: TwoWayAction, final: CanonicalRecord, extra: Partial<TwoWayEntry> = {}): TwoWayEntry => ({
     action,
@@ -103,6 +110,12 @@ export function planPair(pair: PairInput, opts: PlanOptions): TwoWayEntry {
   const n = pair.notion?.record ?? pair.base;
   const p = pair.postgres?.record ?? pair.base;
   if (!n || !p) throw new Error(`record ${pair.recordId}: neither side's value nor a base is known`);
+  const attempted = pair.base?.[ATTEMPTED] as unknown as CanonicalRecord | undefined;
+  if (attempted && pair.base) {
+    // Our own earlier write that landed without being recorded: agreed, not a Notion edit.
+    const landed = Object.keys(attempted).filter((k) => sameValue(n[k] ?? null, attempted[k] ?? null));
+    if (landed.length) pair = { ...pair, base: { ...pair.base, ...Object.fromEntries(landed.map((k) => [k, attempted[k]!])) } };
+  }
   const { merged, conflicts } = mergeTwoWay({
     base: pair.base ? pick(pair.base, keys) : null,
     notion: pick(n, keys),
