@@ -276,8 +276,10 @@ function parseSummary(stdout: string): Summary | null {
   }
 }
 
-/** The last line a process wrote to stderr (a pino line: its msg and err), shortened. */
+/** Why a process ended without a result: a crash's error line, else the last line it logged (a pino line: msg and err). */
 function lastLine(text: string): string {
+  const crash = /^(?:\w*Error|error)(?:\s\[\w+\])?: .*$/m.exec(text)?.[0];
+  if (crash) return `${/Unhandled 'error' event/.test(text) ? "crashed (unhandled 'error' event): " : 'crashed: '}${crash.slice(0, 200)}`;
   const line = text.trim().split('\n').at(-1) ?? '';
   try {
     const j = JSON.parse(line) as { msg?: string; err?: string | { message?: string } };

@@ -6,8 +6,8 @@
  * Postgres server restarts (real server only). Then faults stop, syncs run until a full run has
  * nothing to do, and the oracle compares Notion, Google and Postgres with the expected state.
  *
- * Options: --seed N (1), --runs N (faulty rounds per campaign, 7), --records N (records per
- * dataset in the seed, 12), --levels 0.05,0.2,0.5, --backend pglite|postgres|both (default: both
+ * Options: --seed N (1), --runs N (faulty rounds per campaign, 5), --records N (records per
+ * dataset in the seed, 10), --levels 0.05,0.2,0.5, --backend pglite|postgres|both (default: both
  * when CHAOS_DATABASE_URL or TEST_DATABASE_URL names a server, else pglite), --no-google,
  * --no-restart (never restart the Postgres server), --keep (keep the temporary folders and logs).
  *
@@ -93,8 +93,14 @@ for (const r of results) for (const [k, v] of Object.entries(r.scenarios)) scena
 console.log(`faulty runs by scenario: ${Object.entries(scenarioTotals).map(([k, v]) => `${k} ${v}`).join(', ')}`);
 const echo = results.filter((r) => r.echoWrites > 0);
 if (echo.length) console.log(`echo writes after convergence: ${echo.map((r) => `${pct(r.level)}/${r.backend}: ${r.echoWrites}`).join(', ')}`);
-const skippedAll = [...new Set(results.flatMap((r) => r.skipped))];
-if (skippedAll.length) console.log(`skipped (need a real Postgres server${backends.includes('postgres') ? ' that pg_ctlcluster can restart' : ''}): ${skippedAll.join(', ')}`);
+const hung = results.flatMap((r) => r.history.filter((x) => x.note?.startsWith('HUNG')).map((x) => `${pct(r.level)}/${r.backend} round ${x.round} ${x.scenario}`));
+if (hung.length) console.log(`runs that hung (killed after ${180} s): ${hung.join(', ')}`);
+const restarts = results.flatMap((r) => r.history.filter((x) => x.scenario.startsWith('postgres-restart')).map((x) => `${pct(r.level)}: ${x.died ? (x.note ?? 'died') : `finished, ${x.statuses.filter(([, s]) => s !== 'success' && s !== 'skipped').map(([d, s]) => `${d} ${s}`).join(', ') || 'all steps succeeded'}`}`));
+if (restarts.length) console.log(`runs during a Postgres restart: ${restarts.join('; ')}`);
+for (const backend of backends) {
+  const skipped = [...new Set(results.filter((r) => r.backend === backend).flatMap((r) => r.skipped))];
+  if (skipped.length) console.log(`skipped on ${backend}: ${skipped.join(', ')} (${backend === 'pglite' ? 'PGlite admits one process and has no server to restart; set CHAOS_DATABASE_URL for a Postgres server' : 'the server is not a local cluster pg_ctlcluster can restart, or --no-restart'})`);
+}
 console.log(`total ${((Date.now() - started) / 1000).toFixed(0)} s`);
 
 const out = join(HERE, 'results', 'latest.json');
@@ -138,7 +144,8 @@ console.log(`results: ${out}`);
 process.exit(results.some(failedCampaign) ? 1 : 0);
 
 function failedCampaign(r: CampaignResult): boolean {
-  return r.lost + r.duplicated + r.wronglyDeleted + r.baseline.lost + r.baseline.duplicated + r.baseline.wronglyDeleted > 0 || r.runsToConverge === null || r.echoWrites > 0;
+  const sum = r.lost + r.duplicated + r.wronglyDeleted + r.baseline.lost + r.baseline.duplicated + r.baseline.wronglyDeleted;
+  return sum > 0 || r.runsToConverge === null || r.echoWrites > 0 || r.history.some((x) => x.note?.startsWith('HUNG'));
 }
 
 function describeFindings(r: CampaignResult): string[] {

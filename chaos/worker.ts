@@ -64,6 +64,10 @@ writeSync(1, 'READY\n');
 try {
   const results = await runAll(ctx, { full: process.env.CHAOS_FULL === '1' });
   writeSync(1, JSON.stringify(resultsToJson(results)) + '\n');
+} catch (e) {
+  // As the CLI does: one line, a failed exit (the campaign records the run as failed, not crashed).
+  process.stderr.write(`run failed: ${(e as Error).name}: ${(e as Error).message}\n`);
+  process.exitCode = 1;
 } finally {
-  await store.close();
+  await store.close().catch(() => undefined);
 }

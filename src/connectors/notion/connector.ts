@@ -135,7 +135,7 @@ export function createNotionConnector(opts: NotionConnectorOptions): NotionConne
   async function* queryPages(dataSourceId: string, options: QueryOptions = {}): AsyncGenerator<NotionPage> {
     const data_source_id = requireDashedId(dataSourceId, 'data source id');
     const filter = buildQueryFilter(options);
-    const args: FullDataSourceQueryArgs = { data_source_id, page_size: PAGE_SIZE, ...(filter ? { filter } : {}) };
+    const args: FullDataSourceQueryArgs = { data_source_id, page_size: PAGE_SIZE, ...(filter ? { filter } : {}), ...(options.inTrash ? { in_trash: true } : {}) };
     // iterateAllDataSourceRows windows on created_time past the 10,000-rows-per-query cap
     // (request_status "incomplete") and de-duplicates rows at window boundaries.
     try {
@@ -187,7 +187,9 @@ export function createNotionConnector(opts: NotionConnectorOptions): NotionConne
   async function findPagesByRichText(dataSourceId: string, propertyName: string, value: string): Promise<NotionPage[]> {
     if (typeof value !== 'string' || value === '') throw validationError(`findPagesByRichText needs a non-empty value for property "${propertyName}"`);
     const found: NotionPage[] = [];
-    for await (const page of queryPages(dataSourceId, { filter: { property: propertyName, rich_text: { equals: value } } })) found.push(page);
+    const filter = { property: propertyName, rich_text: { equals: value } };
+    // Trashed pages count too: a page a user trashed is still the page we created.
+    for (const inTrash of [false, true]) for await (const page of queryPages(dataSourceId, { filter, inTrash })) found.push(page);
     return found;
   }
 

@@ -53,6 +53,8 @@ export interface QueryOptions {
   editedOnOrAfter?: string;
   /** Extra Notion filter (a property filter), combined with `and`. */
   filter?: Record<string, unknown>;
+  /** Only pages in the trash (Notion's `in_trash: true` query flag). */
+  inTrash?: boolean;
 }
 
 export interface NotionRequestStats {

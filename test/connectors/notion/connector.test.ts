@@ -251,12 +251,15 @@ describe('pages', () => {
     await expect(notion.updatePage(id, {})).rejects.toMatchObject({ kind: 'validation' });
   });
 
-  it('findPagesByRichText queries with a rich_text equals filter', async () => {
+  it('findPagesByRichText queries with a rich_text equals filter, live pages and then trashed ones', async () => {
     const { mock, notion } = setup();
-    mock.on('POST /v1/data_sources/:id/query', [json(list([page(uuid(0x77))]))]);
+    mock.on('POST /v1/data_sources/:id/query', [json(list([page(uuid(0x77))])), json(list([page(uuid(0x78))]))]);
     const found = await notion.findPagesByRichText(DS_ID, 'Postgres ID', 'row-42');
-    expect(found.map((p) => p.id)).toEqual([uuid(0x77)]);
-    expect(mock.calls[0]!.body.filter).toEqual({ property: 'Postgres ID', rich_text: { equals: 'row-42' } });
+    expect(found.map((p) => p.id)).toEqual([uuid(0x77), uuid(0x78)]);
+    expect(mock.calls.map((c) => [c.body.filter, c.body.in_trash])).toEqual([
+      [{ property: 'Postgres ID', rich_text: { equals: 'row-42' } }, undefined],
+      [{ property: 'Postgres ID', rich_text: { equals: 'row-42' } }, true],
+    ]);
   });
 
   it('addProperties patches the data source schema and returns it; refuses empty or null configs before any request', async () => {
