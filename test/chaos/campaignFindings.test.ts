@@ -139,9 +139,7 @@ describe.each(storeBackends())('fault campaign findings on %s', (kind) => {
     afterEach(() => h.close());
     const contact = async (resourceName: string) => (await store.query('SELECT * FROM contacts WHERE google_resource_name = $1', [resourceName])).rows[0];
 
-    // Known gap (issue 6, left open): the Google step does not yet record an update as attempted
-    // before sending it (as the Notion side does), so a lost answer can let the first value win.
-    it.skip('a phone edited twice in Notion ends as the second value when Google’s answer to the first update was lost', async () => {
+    it('a phone edited twice in Notion ends as the second value when Google’s answer to the first update was lost', async () => {
       await runDatasetSteps(h.ctx, h.ds('contacts'));
       const rn = h.sample.caseVariant!.resourceName;
       const pageId = (await contact(rn)).notion_page_id;

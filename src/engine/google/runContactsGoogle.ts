@@ -10,13 +10,14 @@ import type { people_v1 } from '@googleapis/people';
 import type { ResolvedDataset } from '../../config/index.ts';
 import { quoteIdent, readLinks, readState, upsertLinks, upsertRows, writeState, type SyncLinkInput } from '../../store/index.ts';
 import type { ColumnType } from '../../store/types.ts';
-import type { CanonicalRecord } from '../canonical.ts';
+import { sameValue, type CanonicalRecord } from '../canonical.ts';
+import { ATTEMPTED } from '../planTwoWay.ts';
 import type { RunContext, RunOptions } from '../context.ts';
 import { buildIdentityIndex, findIdentityMatch } from '../matchIdentity.ts';
 import type { RunResult } from '../result.ts';
 import { runFramed } from '../runFrame.ts';
 import { randomUUID } from 'node:crypto';
-import { mergeGoogleContact, personFromChanges, personToContact, rowToContact, type GoogleContact, type GoogleLegMerge } from './peopleContacts.ts';
+import { googleKey, mergeGoogleContact, personFromChanges, personToContact, rowToContact, type GoogleContact, type GoogleLegMerge } from './peopleContacts.ts';
 
 export const PEOPLE_TOKEN_KEY = 'people_sync_token';
 const LEG = 'contacts_google';
@@ -115,7 +116,14 @@ async function syncGoogleLeg(ctx: RunContext, ds: ResolvedDataset, opts: RunOpti
   const planned: Planned[] = [];
   for (const item of items) {
     try {
-      const base = (bases.get(item.recordId)?.base as CanonicalRecord | null) ?? null;
+      let base = (bases.get(item.recordId)?.base as CanonicalRecord | null) ?? null;
+      const attempted = base?.[ATTEMPTED] as unknown as CanonicalRecord | undefined;
+      if (base && attempted && item.person) {
+        // An update of ours that Google applied without our hearing back: agreed, not a Google edit.
+        const now = googleKey(personToContact(item.person));
+        const landed = Object.keys(attempted).filter((k) => sameValue(now[k] ?? null, attempted[k] ?? null));
+        if (landed.length) base = { ...base, ...Object.fromEntries(landed.map((k) => [k, attempted[k]!])) };
+      }
       if (!item.person) {
         // Only Postgres changed: Google still holds the base.
         if (!base) continue;
@@ -149,6 +157,20 @@ async function syncGoogleLeg(ctx: RunContext, ds: ResolvedDataset, opts: RunOpti
 
   // 5. Google writes (People mutations are serialized by the connector). A stale etag: re-read, merge again, retry once.
   const googleWrites = { created: 0, updated: 0, deleted: 0, restored: 0 };
+  // Record what each update is about to send before sending it (see ATTEMPTED).
+  const updating = planned.filter((p) => Object.keys(p.merge.toGoogle).length && bases.get(p.recordId)?.base);
+  if (updating.length) {
+    await upsertLinks(
+      store,
+      LEG,
+      updating.map((p) => {
+        const sent = googleKey({ ...p.merge.row, company: null });
+        const fields = { names: 'name', emailAddresses: 'emails', phoneNumbers: 'phones' } as Record<string, string>;
+        const attempted = Object.fromEntries(Object.keys(p.merge.toGoogle).filter((k) => fields[k]).map((k) => [fields[k]!, sent[fields[k]!]!]));
+        return { recordId: p.recordId, googleId: p.resourceName, base: { ...(bases.get(p.recordId)!.base as CanonicalRecord), [ATTEMPTED]: attempted } };
+      }),
+    );
+  }
   const done: Planned[] = [];
   for (const p of planned) {
     try {
