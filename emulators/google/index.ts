@@ -6,9 +6,8 @@
  *   new OAuth2Client({ clientId, clientSecret, endpoints: { oauth2TokenUrl: emulator.url + '/token' } })
  * See emulators/google/README.md for behaviour and the choices made where Google is undocumented.
  */
+import { EmulatorServer } from '../shared/http.ts';
 import { CalendarPush } from './calendarPush.ts';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { systemClock } from '../../src/lib/clock.ts';
 import { CalendarStore } from './calendar.ts';
 import { Sequence } from './changelog.ts';
@@ -57,44 +56,19 @@ export function createGoogleEmulator(opts: GoogleEmulatorOptions = {}): GoogleEm
   const counts = new Map<string, number>();
   const handle = createRequestHandler({ api, clock, limiter, faults, counts });
 
-  let server: Server | null = null;
-  let baseUrl: string | null = null;
 
   const push = new CalendarPush();
+  const http = new EmulatorServer('Google', handle);
   const emulator: GoogleEmulator = {
     setCalendarWatch: (watch) => push.set(watch),
     flushCalendarPushes: () => push.flush(),
     get calendarPushes() {
       return push.deliveries;
     },
-    async listen(port = 0, host = '127.0.0.1') {
-      if (server) throw new Error('Google emulator is already listening');
-      const s = createServer(handle);
-      // Clients keep connections alive; never let an idle socket hold close() up.
-      s.keepAliveTimeout = 5_000;
-      await new Promise<void>((resolve, reject) => {
-        s.once('error', reject);
-        s.listen(port, host, () => resolve());
-      });
-      server = s;
-      const addr = s.address() as AddressInfo;
-      const h = addr.family === 'IPv6' ? `[${addr.address}]` : addr.address;
-      baseUrl = `http://${h}:${addr.port}`;
-      return baseUrl;
-    },
-    async close() {
-      const s = server;
-      server = null;
-      baseUrl = null;
-      if (!s) return;
-      await new Promise<void>((resolve) => {
-        s.close(() => resolve());
-        s.closeAllConnections();
-      });
-    },
+    listen: (port, host) => http.listen(port, host),
+    close: () => http.close(),
     get url() {
-      if (!baseUrl) throw new Error('Google emulator is not listening; call listen() first');
-      return baseUrl;
+      return http.url;
     },
     handle,
     userEmail,

@@ -3,8 +3,7 @@
  * `new Client({ auth: 'any-token', baseUrl: emulator.url })`.
  * See emulators/notion/README.md for behaviour and the choices made where Notion is undocumented.
  */
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { EmulatorServer } from '../shared/http.ts';
 import { systemClock } from '../../src/lib/clock.ts';
 import { FaultInjector } from './faults.ts';
 import type { ApiContext } from './handlers.ts';
@@ -62,38 +61,13 @@ export function createNotionEmulator(opts: NotionEmulatorOptions = {}): NotionEm
   // Control reads are deep copies: callers may mutate them without touching the workspace.
   const controlView = (p: PageRecord) => structuredClone(renderPage(ws, p, CONTROL_VERSION, { truncate: false, now: clock.now() })) as PageObject;
 
-  let server: Server | null = null;
-  let baseUrl: string | null = null;
 
+  const http = new EmulatorServer('Notion', handle);
   const emulator: NotionEmulator = {
-    async listen(port = 0, host = '127.0.0.1') {
-      if (server) throw new Error('Notion emulator is already listening');
-      const s = createServer(handle);
-      // Clients keep connections alive; never let an idle socket hold close() up.
-      s.keepAliveTimeout = 5_000;
-      await new Promise<void>((resolve, reject) => {
-        s.once('error', reject);
-        s.listen(port, host, () => resolve());
-      });
-      server = s;
-      const addr = s.address() as AddressInfo;
-      const h = addr.family === 'IPv6' ? `[${addr.address}]` : addr.address;
-      baseUrl = `http://${h}:${addr.port}`;
-      return baseUrl;
-    },
-    async close() {
-      const s = server;
-      server = null;
-      baseUrl = null;
-      if (!s) return;
-      await new Promise<void>((resolve) => {
-        s.close(() => resolve());
-        s.closeAllConnections();
-      });
-    },
+    listen: (port, host) => http.listen(port, host),
+    close: () => http.close(),
     get url() {
-      if (!baseUrl) throw new Error('Notion emulator is not listening; call listen() first');
-      return baseUrl;
+      return http.url;
     },
     handle,
 
