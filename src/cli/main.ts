@@ -60,11 +60,18 @@ export async function main(argv: string[]): Promise<number> {
       process.stderr.write(`jarvis-sync: ${e.message}\nRun \`jarvis-sync help\` for usage.\n`);
       return 2;
     }
-    if (e instanceof ConfigError || (e as { name?: string }).name === 'StoreConnectionError') {
-      process.stderr.write(`jarvis-sync: ${(e as Error).message}\n`);
-      return 2;
-    }
     process.stderr.write(`jarvis-sync: ${(e as Error).message ?? String(e)}\n`);
-    return 1;
+    return exitCodeFor(e);
   }
+}
+
+/**
+ * 2: something to fix before running again (config, a DATABASE_URL that never worked); 1: the run
+ * failed and a later one can succeed (including Postgres restarting under a running sync).
+ */
+export function exitCodeFor(e: unknown): 1 | 2 {
+  if (e instanceof UsageError || e instanceof ConfigError) return 2;
+  const err = e as { name?: string; transient?: boolean };
+  if (err?.name === 'StoreConnectionError' && !err.transient) return 2;
+  return 1;
 }

@@ -320,7 +320,11 @@ async function syncTwoWay(ctx: RunContext, ds: ResolvedDataset, opts: RunOptions
     }
   }
 
-  /** PATCH the changed properties (and trash state); on 409 conflict_error re-read the page, re-merge, retry once. */
+  /**
+   * PATCH the changed properties (and trash state). On 409 conflict_error, or a refusal because the
+   * page was trashed since we read it (an incremental window never returns trashed pages), re-read
+   * the page, re-merge, retry once: the merge then sees the trash like a full run would.
+   */
   async function writeNotionUpdate(entry: TwoWayEntry, input: PairInput, attempt = 0): Promise<TwoWayEntry> {
     const props = entry.toNotion.filter((c) => c.field !== DELETED);
     const trash = entry.toNotion.find((c) => c.field === DELETED);
@@ -331,7 +335,7 @@ async function syncTwoWay(ctx: RunContext, ds: ResolvedDataset, opts: RunOptions
       });
       return { ...entry, notionEditedAt: Date.parse(page.last_edited_time) };
     } catch (e) {
-      if ((e as { kind?: string }).kind !== 'conflict' || attempt > 0) throw e;
+      if (!(isConcurrentEdit(e) || isTrashedPageRefusal(e)) || attempt > 0) throw e;
       const fresh = await notion.retrievePage(entry.pageId!);
       if (!fresh) throw e;
       const state = notionState(ds, readNotionPage(ds, fresh), (name) => relationIds.get(name) ?? new Map());
@@ -341,6 +345,16 @@ async function syncTwoWay(ctx: RunContext, ds: ResolvedDataset, opts: RunOptions
       return writeNotionUpdate(again, { ...input, notion: state }, attempt + 1);
     }
   }
+}
+
+function isConcurrentEdit(e: unknown): boolean {
+  return (e as { kind?: string }).kind === 'conflict';
+}
+
+/** Notion's 400 for property edits of a trashed ("archived") page. */
+function isTrashedPageRefusal(e: unknown): boolean {
+  const err = e as { kind?: string; message?: string };
+  return err.kind === 'validation' && /\barchived\b|\bin trash\b/i.test(err.message ?? '');
 }
 
 function pairInput(

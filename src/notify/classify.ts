@@ -96,7 +96,7 @@ const RULES: Rule[] = [
     }),
   },
   {
-    test: /Cannot connect to Postgres|database connections of this process are in use|Connection terminated|terminating connection|the database system is (starting up|shutting down|in recovery)|ECONNREFUSED.*:5432/i,
+    test: /Cannot connect to Postgres|Postgres at DATABASE_URL .* is unavailable|database connections of this process are in use|Connection terminated|terminating connection|the database system is (starting up|shutting down|in recovery)|ECONNREFUSED.*:5432/i,
     make: () => ({
       key: 'postgres:connection',
       severity: 'transient',

@@ -7,10 +7,27 @@ export class StoreConnectionError extends Error {
     message: string,
     /** The driver's error code when there was one (ECONNREFUSED, 28P01, ...). */
     readonly code?: string,
+    /**
+     * The server went away or is restarting (shutdown, crash recovery, a dropped connection):
+     * the configuration is fine and a later run will succeed, so this is a failed run, not a
+     * setup error.
+     */
+    readonly transient = false,
   ) {
     super(message);
     this.name = 'StoreConnectionError';
   }
+}
+
+/** SQLSTATEs and socket codes of a server that is restarting or dropped the connection. */
+const TRANSIENT_CODES = new Set(['57P01', '57P02', '57P03', '08006', '08003', '08001', 'ECONNRESET', 'EPIPE']);
+const TRANSIENT_MESSAGE = /shutting down|encountered a connection error|starting up|in recovery|terminat(ed|ing) (unexpectedly|connection)|Connection terminated|server closed the connection/i;
+
+/** Whether a connection failure is the server restarting or dropping us (not a wrong URL). */
+export function isTransientConnectionFailure(err: unknown): boolean {
+  const e = err as { code?: string; message?: string; transient?: boolean };
+  if (e?.transient === true) return true;
+  return (typeof e?.code === 'string' && TRANSIENT_CODES.has(e.code)) || TRANSIENT_MESSAGE.test(String(e?.message ?? ''));
 }
 
 /** `postgres://user@host:port/db` — the URL without password or query, for messages. */
@@ -32,12 +49,20 @@ export function invalidDatabaseUrl(reason: string): StoreConnectionError {
 }
 
 /** Maps a connection failure to a StoreConnectionError with a fix. */
-export function connectionError(url: string, err: unknown): StoreConnectionError {
+export function connectionError(url: string, err: unknown, opts: { connectedBefore?: boolean } = {}): StoreConnectionError {
   const e = err as { code?: string; message?: string };
   const where = describeDatabaseUrl(url);
   const raw = String(e?.message ?? err);
   let reason: string;
   let fix: string;
+  // Refused or timed out after this process has been connected: the URL worked, the server is
+  // down or restarting — not something to fix in the configuration.
+  const serverWentAway = opts.connectedBefore === true && ['ECONNREFUSED', 'ETIMEDOUT', 'EHOSTUNREACH'].includes(e?.code ?? '');
+  if (serverWentAway || isTransientConnectionFailure(err)) {
+    reason = `the server is restarting or dropped the connection (${raw})`;
+    fix = "nothing to change in the configuration: a run stops without saving partial work, and the next one resumes from the last saved cursor";
+    return new StoreConnectionError(`Postgres at DATABASE_URL (${where}) is unavailable: ${stripPassword(reason, url)}; ${fix}.`, e?.code, true);
+  }
   if (e?.code === 'ECONNREFUSED') {
     reason = 'connection refused';
     fix = 'check the host and port, and that the server is running';

@@ -4,7 +4,7 @@
  * pooler (port 5432), not the transaction pooler (6543).
  */
 import pg from 'pg';
-import { connectionError, invalidDatabaseUrl, StoreConnectionError } from './connectionErrors.ts';
+import { connectionError, invalidDatabaseUrl, isTransientConnectionFailure, StoreConnectionError } from './connectionErrors.ts';
 import { transactionSql, TransactionGuard } from './sqlSession.ts';
 import { pgTypesConfig } from './typeParsers.ts';
 import type { QueryResult, Sql, Store } from './types.ts';
@@ -68,6 +68,8 @@ class PostgresStore implements Store {
   /** Release functions of locks still held, so close() can end their connections. */
   private readonly heldLocks = new Set<() => Promise<void>>();
   private closed = false;
+  /** Set once a connection worked: later connection failures are the server going away, not a bad URL. */
+  private connectedBefore = false;
   /** Connections that have had their session set up (see connect). */
   private readonly prepared = new WeakSet<pg.PoolClient>();
 
@@ -182,7 +184,7 @@ class PostgresStore implements Store {
         // Not the server's fault: every pooled connection is busy (held locks, long transactions).
         throw new Error(`all ${max} database connections of this process are in use (each held tryLock keeps one); release locks sooner or raise maxConnections`);
       }
-      throw connectionError(this.databaseUrl, e);
+      throw connectionError(this.databaseUrl, e, { connectedBefore: this.connectedBefore });
     }
     if (!this.prepared.has(client)) {
       // A checked-out connection that the server ends (restart, pg_terminate_backend) emits
@@ -193,9 +195,10 @@ class PostgresStore implements Store {
         await client.query("SET TIME ZONE 'UTC'");
       } catch (e) {
         client.release(e as Error);
-        throw connectionError(this.databaseUrl, e);
+        throw connectionError(this.databaseUrl, e, { connectedBefore: this.connectedBefore });
       }
       this.prepared.add(client);
+      this.connectedBefore = true;
     }
     return client;
   }
@@ -207,7 +210,9 @@ class PostgresStore implements Store {
       const r = Array.isArray(res) ? (res.at(-1) as pg.QueryResult) : res; // a script yields one result per statement
       return { rows: r.rows as T[], rowCount: r.rowCount ?? 0 };
     } catch (e) {
-      if (CONNECTION_CODES.has((e as { code?: string }).code ?? '')) throw connectionError(this.databaseUrl, e);
+      if (CONNECTION_CODES.has((e as { code?: string }).code ?? '') || isTransientConnectionFailure(e)) {
+        throw connectionError(this.databaseUrl, e, { connectedBefore: this.connectedBefore });
+      }
       throw e;
     }
   }

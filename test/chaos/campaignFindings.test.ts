@@ -59,6 +59,31 @@ describe.each(storeBackends())('fault campaign findings on %s', (kind) => {
       expect(plain(h.emulator.getPage(page.id)!, 'Entry')).toBe('edited in Postgres');
     });
 
+    it('a Postgres edit of a row whose page was trashed in Notion since the last run: the incremental run re-reads the page instead of failing', async () => {
+      await sync('journals');
+      const page = h.emulator.listPages(h.ids.journalsDataSource)[2]!;
+      later();
+      h.emulator.trashPage(page.id, true);
+      later();
+      await pgEdit(`UPDATE journals SET content = 'edited after the trash' WHERE notion_page_id = $1`, [page.id]);
+      later();
+      const first = await sync('journals');
+      expect(first.errors ?? []).toEqual([]);
+      expect(first.status).toBe('success');
+      expect((await row(page.id)).deleted_at).not.toBeNull(); // Notion's trash reached Postgres
+      expect(h.emulator.getPage(page.id)!.in_trash).toBe(true);
+      later();
+      expect((await sync('journals')).status).toBe('success'); // and the next run is quiet
+      later();
+      h.emulator.trashPage(page.id, false); // restored in Notion: the Postgres edit was not lost
+      later();
+      await sync('journals');
+      later();
+      await sync('journals');
+      expect((await row(page.id)).content).toBe('edited after the trash');
+      expect(plain(h.emulator.getPage(page.id)!, 'Entry')).toBe('edited after the trash');
+    });
+
     it('a Notion edit made while the row was being soft-deleted in Postgres survives the restore', async () => {
       await sync('journals');
       const page = h.emulator.listPages(h.ids.journalsDataSource)[1]!;
@@ -215,7 +240,7 @@ const outcome = await store
     while ((await admin.query('SELECT count(*)::int AS n FROM pg_stat_activity WHERE pid = $1', [pid])).rows[0].n > 0);
     await tx.query('SELECT 1');
   })
-  .then(() => 'committed', (e) => 'failed: ' + e.message);
+  .then(() => 'committed', (e) => 'failed: ' + e.name + (e.transient ? ' (transient) ' : ' ') + e.message);
 console.log(outcome);
 await store.close().catch(() => undefined);
 await admin.close();
@@ -228,7 +253,8 @@ console.log('alive');
         (e: { code: number; stdout: string; stderr: string }) => ({ code: e.code, out: e.stdout, err: e.stderr }),
       );
       expect(run.err).not.toMatch(/Unhandled 'error' event/);
-      expect(run.out).toMatch(/^failed: /m);
+      // A failed run to retry, not a configuration error (the CLI exits 1, not 2, on it).
+      expect(run.out).toMatch(/^failed: StoreConnectionError \(transient\) Postgres at DATABASE_URL .* is unavailable: the server is restarting or dropped the connection/m);
       expect(run.out).toMatch(/^alive$/m);
       expect(run.code).toBe(0);
     } finally {
