@@ -44,8 +44,8 @@ const NULL_BODY_STATUSES = new Set([101, 204, 205, 304]);
  */
 export function createPacedFetch(opts: TransportOptions): typeof fetch {
   return async (input, init) => {
-    const waited = await opts.pacer.take();
-    opts.stats.waitedMs += waited;
+    const slot = await opts.pacer.acquire();
+    opts.stats.waitedMs += slot.waitedMs;
     const url = input instanceof URL ? input.href : typeof input === 'string' ? input : input.url;
     const method = (init?.method ?? 'GET').toUpperCase();
     const key = endpointKey(method, url);
@@ -79,6 +79,7 @@ export function createPacedFetch(opts: TransportOptions): typeof fetch {
       });
     } finally {
       clearTimeout(timer);
+      slot.answered();
     }
   };
 }

@@ -17,6 +17,12 @@ export interface PacerOptions {
   burst?: number;
 }
 
+/** One request's place in the schedule; call answered() when its response (or failure) is in. */
+export interface PacerSlot {
+  waitedMs: number;
+  answered(): void;
+}
+
 export class Pacer {
   private readonly clock: Clock;
   /** Milliseconds between requests at the sustained rate. */
@@ -38,7 +44,22 @@ export class Pacer {
 
   /** Waits (on the clock) until this request may go out; resolves with the milliseconds waited. */
   async take(): Promise<number> {
+    return (await this.acquire()).waitedMs;
+  }
+
+  /**
+   * Like take(), and the caller reports when the answer came back (`answered()`). That matters for
+   * the first request after a quiet period: the server's bucket starts counting when that request
+   * *arrives*, which can be tens of milliseconds after we sent it (connection set-up, TLS, a busy
+   * event loop). The rest of the burst is scheduled from our send time, so without a correction the
+   * first request after the burst reaches the server early by that delay and collects a 429 —
+   * one per run, a second of Retry-After each. So when such a request is answered, the schedule
+   * moves by how long it took (at most one interval: we guard against the way to the server, not
+   * a slow answer); the server then always sees requests at or after the times its bucket allows.
+   */
+  async acquire(): Promise<PacerSlot> {
     const now = this.clock.now();
+    const idle = now >= this.tat;
     const sendAt = Math.max(now, this.tat - this.toleranceMs);
     // Reserve the slot before sleeping so concurrent callers queue up behind it. The schedule
     // advances from the arrival time, so rounding the wait below never accumulates.
@@ -47,7 +68,17 @@ export class Pacer {
     // noise of epoch-sized numbers so an on-time request does not wait 1 ms.
     const waitMs = Math.max(0, Math.ceil(sendAt - now - 1e-3));
     if (waitMs > 0) await this.clock.sleep(waitMs);
-    return waitMs;
+    if (!idle) return { waitedMs: waitMs, answered: () => undefined };
+    const sentAt = this.clock.now();
+    let settled = false;
+    return {
+      waitedMs: waitMs,
+      answered: () => {
+        if (settled) return;
+        settled = true;
+        this.tat += Math.min(this.intervalMs, Math.max(0, this.clock.now() - sentAt));
+      },
+    };
   }
 
   /**

@@ -38,8 +38,8 @@ export function resetStats(stats: NotionRequestStats): void {
 export function createPacedFetch(opts: TransportOptions): SdkFetch {
   const prefix = `${opts.baseUrl.replace(/\/+$/, '')}/v1/`;
   return async (url, init = {}) => {
-    const waited = await opts.pacer.take();
-    opts.stats.waitedMs += waited;
+    const slot = await opts.pacer.acquire();
+    opts.stats.waitedMs += slot.waitedMs;
     const key = endpointKey(init.method ?? 'GET', url, prefix);
     opts.stats.requests++;
     opts.stats.byEndpoint[key] = (opts.stats.byEndpoint[key] ?? 0) + 1;
@@ -65,6 +65,7 @@ export function createPacedFetch(opts: TransportOptions): SdkFetch {
       return { ok: response.ok, status: response.status, headers: response.headers, text: async () => text };
     } finally {
       clearTimeout(timer);
+      slot.answered();
     }
   };
 }

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { Pacer } from '../../../src/connectors/notion/pacer.ts';
 import { FakeClock, type Clock } from '../../../src/lib/clock.ts';
+import { RateLimiter } from '../../../emulators/shared/rate-limit.ts';
 import { DS_ID, json, list, page, setup, uuid } from './mock-notion.ts';
 
 /**
@@ -91,6 +92,45 @@ describe('Pacer (token bucket on the injected clock)', () => {
     await clock.runAll();
     const waits = await all;
     expect(waits).toEqual([5000, 5500, 6000]);
+  });
+
+  it('moves its schedule by how late the first request after a quiet period reached the server: no 429 from the server’s bucket', async () => {
+    // The server's bucket (the emulators' limiter: 3/s, burst 3) starts counting when the first
+    // request *arrives*; here the first request reaches it 40 ms after it is sent (a new
+    // connection), the others 2 ms after; each is answered 20 ms later. Sequential requests,
+    // like a paginated query.
+    const run = async (reportAnswers: boolean) => {
+      const clock = new FakeClock(0);
+      const pacer = new Pacer({ clock, requestsPerSecond: 3 });
+      const server = new RateLimiter(clock);
+      server.set({ requestsPerSecond: 3, burst: 3 });
+      let refused = 0;
+      for (let i = 0; i < 30; i++) {
+        const slot = await pacer.acquire();
+        clock.advance(i === 0 ? 40 : 2);
+        if (server.take('token') > 0) refused++;
+        clock.advance(20);
+        if (reportAnswers) slot.answered();
+      }
+      return { refused, elapsed: clock.now() };
+    };
+    expect((await run(false)).refused).toBeGreaterThan(0); // the uncorrected schedule is early by the 40 ms
+    const corrected = await run(true);
+    expect(corrected.refused).toBe(0);
+    // And it costs that first round trip once: 27 paced intervals after the burst of 3, plus the
+    // first request's 60 ms and the last request's 22 ms.
+    expect(corrected.elapsed).toBeLessThanOrEqual(27 * (1000 / 3) + 60 + 22 + 1);
+  });
+
+  it('caps the correction at one interval: a slow answer is not a late arrival', async () => {
+    const clock = new FakeClock(0);
+    const pacer = new Pacer({ clock, requestsPerSecond: 3 });
+    const first = await pacer.acquire();
+    clock.advance(30_000); // a 30-second answer
+    first.answered();
+    const started = clock.now();
+    for (let i = 0; i < 3; i++) (await pacer.acquire()).answered();
+    expect(clock.now() - started).toBe(0); // idle for 30 s: the next burst goes at once
   });
 
   it('rejects nonsense rates', () => {
