@@ -278,9 +278,15 @@ async function syncTwoWay(ctx: RunContext, ds: ResolvedDataset, opts: RunOptions
   }
   const nowMinute = new Date(Math.floor(ctx.clock.now() / 60_000) * 60_000).toISOString();
   const fallback = new Date(started - overlap * 1000).toISOString();
-  const nextNotion = nextCursor(notionCursor, queriedTimes, failedNotionTimes, fallback, nowMinute);
+  // Both cursors also move to when this run started (Notion's side to that minute): everything
+  // edited before it was in reach of this run's reads, and the overlap still covers late commits and
+  // late indexing. Without that, a quiet dataset would re-read, run after run, everything edited
+  // within the overlap of its last edit — after a 100,000-row initial sync, every row.
+  const startedMinute = new Date(Math.floor(started / 60_000) * 60_000).toISOString();
+  const nextNotion = nextCursor(notionCursor, [...queriedTimes, startedMinute], failedNotionTimes, fallback, nowMinute);
   const failedRowTimes = result.errors.map((e) => rows.get(e.key)?.updated_at).filter(Boolean).map((d) => new Date(d).toISOString());
-  const nextPg = nextCursor(pgCursor, windowRows.map((r) => new Date(r.updated_at).toISOString()), failedRowTimes, new Date(started).toISOString(), new Date(ctx.clock.now()).toISOString());
+  const pgSeen = [...windowRows.map((r) => new Date(r.updated_at).toISOString()), new Date(started).toISOString()];
+  const nextPg = nextCursor(pgCursor, pgSeen, failedRowTimes, new Date(started).toISOString(), new Date(ctx.clock.now()).toISOString());
   if (targeted) return;
   if (nextNotion && nextNotion !== notionCursor) await writeState(store, `notion_cursor_${ds.name}`, nextNotion);
   if (nextPg && nextPg !== pgCursor) await writeState(store, `pg_cursor_${ds.name}`, nextPg);

@@ -29,9 +29,15 @@ export interface TwoWayHarness {
 
 export async function createTwoWayHarness(
   store: Store,
-  opts: { sample?: Parameters<typeof sampleTwoWayWorkspace>[0]; env?: Record<string, string>; fetch?: typeof fetch } = {},
+  opts: {
+    sample?: Parameters<typeof sampleTwoWayWorkspace>[0];
+    env?: Record<string, string>;
+    fetch?: typeof fetch;
+    /** Where the fake clock starts; Date.now() lines it up with the database's now() (updated_at). */
+    clockStart?: number | string;
+  } = {},
 ): Promise<TwoWayHarness> {
-  const clock = new FakeClock('2026-03-02T09:00:00.000Z');
+  const clock = new FakeClock(opts.clockStart ?? '2026-03-02T09:00:00.000Z');
   const { seed, ids } = sampleTwoWayWorkspace(opts.sample);
   const emulator = createNotionEmulator({ clock, tokens: [TOKEN], seed });
   const url = await emulator.listen(0, '127.0.0.1');

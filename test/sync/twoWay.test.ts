@@ -52,6 +52,30 @@ describe.each(storeBackends())('two-way sync on %s', (kind) => {
     expect(taskRow.meeting_id).toBe(linkedMeeting.id);
   });
 
+  it('a quiet dataset reads nothing on either side once its last writes are past the overlap (no re-reading all rows of a big initial sync)', async () => {
+    // The clock lines up with the database's, so the rows' updated_at (set by the database) and the
+    // engine's cursors speak of the same time.
+    await h.close();
+    h = await createTwoWayHarness(store, { clockStart: Date.now() });
+    expect((await sync('journals')).status).toBe('success'); // full: writes every row
+    const pages = h.emulator.listPages(h.ids.journalsDataSource);
+    later(15 * 60_000);
+    h.emulator.updatePage(pages[0]!.id, { Entry: { rich_text: [{ text: { content: 'edited in Notion' } }] } });
+    await store.query(`UPDATE journals SET content = 'edited in Postgres' WHERE notion_page_id = $1`, [pages[1]!.id]);
+    const carried = await sync('journals');
+    expect(carried.updated).toBe(2);
+    later(15 * 60_000);
+    const echo = await sync('journals'); // re-reads its own writes of the last run once, writes nothing
+    expect(echo.created + echo.updated + echo.deleted + echo.restored).toBe(0);
+    later(15 * 60_000);
+    h.emulator.resetCounts();
+    const quiet = await sync('journals');
+    expect(quiet.status).toBe('success');
+    expect(quiet.unchanged).toBe(0); // no page and no row read, so none compared
+    expect(h.emulator.requestCounts['POST /v1/data_sources/:id/query']).toBe(1);
+    expect(h.emulator.totalRequests()).toBe(1);
+  });
+
   it('carries relation edits made in Postgres to Notion: attendees (30, past the 25-item page limit) and a task’s meeting', async () => {
     await h.close();
     h = await createTwoWayHarness(store, { sample: { contacts: 40 } });
