@@ -33,3 +33,34 @@ export async function dropBenchDatabase(url: string): Promise<void> {
 export function machine(): string {
   return `${cpus().length} × ${cpus()[0]?.model.trim()}, ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}`;
 }
+
+/** Rows one Notion query returns at most; past it the connector opens a window on created_time. */
+export const NOTION_QUERY_CAP = 10_000;
+
+/**
+ * The fewest query requests that return `pages` distinct pages at 100 per request: Notion ends each
+ * query at 10,000 rows, every further window (created_time on or after the last one seen) re-reads
+ * its boundary row, and a window that ended exactly at the cap takes one more request to come back
+ * short. Below the cap this is ⌈pages / 100⌉ (at least 1).
+ */
+export function leastQueryRequests(pages: number): number {
+  let remaining = pages;
+  let requests = 0;
+  for (let window = 0; ; window++) {
+    const boundary = window === 0 ? 0 : 1;
+    const rows = Math.min(NOTION_QUERY_CAP, remaining + boundary);
+    requests += Math.max(1, Math.ceil(rows / 100));
+    remaining -= rows - boundary;
+    if (rows < NOTION_QUERY_CAP) return requests;
+  }
+}
+
+/**
+ * Pacing efficiency in percent: the time the rate limit allows for the requests made (after the
+ * free first burst) against the time from the first request to the last answer. null when the
+ * limit allows under a second: such a run is too short for the limit to be what bounds it.
+ */
+export function pacingEfficiency(allowedS: number, apiSpanS: number): number | null {
+  if (allowedS < 1 || apiSpanS <= 0) return null;
+  return Math.min(100, Math.round((allowedS / apiSpanS) * 100));
+}

@@ -31,7 +31,7 @@ import { createNotionEmulator } from '../emulators/notion/index.ts';
 import { sampleTwoWayWorkspace, stableUuid } from '../emulators/samples/notionWorkspace.ts';
 import { loadConfig } from '../src/config/index.ts';
 import { openStore, readState, type Store } from '../src/store/index.ts';
-import { benchDatabase, dropBenchDatabase, machine as describeMachine } from './common.ts';
+import { benchDatabase, dropBenchDatabase, leastQueryRequests, machine as describeMachine, pacingEfficiency } from './common.ts';
 
 const run = promisify(execFile);
 const { values } = parseArgs({
@@ -69,9 +69,14 @@ const classify = (method: string, path: string): RequestClass =>
     : (method === 'PATCH' && /^\/v1\/pages\/[^/]+$/.test(path)) || (method === 'POST' && path === '/v1/pages')
       ? 'pageWrite'
       : 'other';
+// …and when a run's first request arrived and its last answer left (the span pacing is measured on).
+let firstAt = 0;
+let lastAt = 0;
 const server = createServer((req, res) => {
   const cls = classify(req.method ?? 'GET', new URL(req.url ?? '/', 'http://x').pathname);
+  if (!firstAt) firstAt = performance.now();
   res.on('finish', () => {
+    lastAt = performance.now();
     if (res.statusCode === 429) refused[cls]++;
   });
   emulator.handle(req, res);
@@ -160,14 +165,16 @@ interface Row {
   otherByEndpoint: Record<string, number>;
   leastRequests: number;
   pgWindowRows: number;
+  pgRowsReturned: number;
   pgRowWrites: number;
   leastPgRowWrites: number;
   ledgerWrites: number;
   result: { created: number; updated: number; deleted: number; restored: number; unchanged: number; conflicts: number; errors: number; writes: unknown };
   syncS: number;
   processS: number;
+  apiSpanS: number;
   allowedS: number;
-  pacing: string;
+  pacing: number | null;
   r429: number;
   r429ByKind: Record<RequestClass, number>;
   retries: number;
@@ -182,6 +189,7 @@ const problems: string[] = [];
 async function scenario(name: string, mode: 'full' | 'incremental', before: Snapshot, expect: Expect): Promise<Snapshot> {
   emulator.resetCounts();
   for (const k of Object.keys(refused) as RequestClass[]) refused[k] = 0;
+  firstAt = lastAt = 0;
   const started = Date.now();
   const { stdout } = await run(process.execPath, ['--import', 'tsx', join(import.meta.dirname, 'syncWorker.ts'), DATASET, mode], { env, maxBuffer: 64 << 20 });
   const processS = (Date.now() - started) / 1000;
@@ -195,7 +203,8 @@ async function scenario(name: string, mode: 'full' | 'incremental', before: Snap
   const pageWrites = PAGE_WRITES.reduce((n, k) => n + (counts[k] ?? 0), 0) - refused.pageWrite;
   const otherByEndpoint = Object.fromEntries(Object.entries(counts).filter(([k]) => k !== QUERY && !PAGE_WRITES.includes(k)));
   if (out.rateLimited !== r429) problems.push(`${name}: the connector counted ${out.rateLimited} 429s, the emulator sent ${r429}`);
-  const leastQueries = Math.max(1, Math.ceil(out.pagesReturned / 100));
+  const leastQueries = leastQueryRequests(out.pagesReturned);
+  const apiSpanS = (lastAt - firstAt) / 1000;
 
   const store = await openBenchStore();
   let after: Snapshot;
@@ -221,6 +230,7 @@ async function scenario(name: string, mode: 'full' | 'incremental', before: Snap
     otherByEndpoint,
     leastRequests: leastQueries + expect.notionWrites,
     pgWindowRows: before.pgWindowRows,
+    pgRowsReturned: out.pgRowsReturned,
     pgRowWrites,
     leastPgRowWrites: expect.pgRowWrites,
     ledgerWrites: versionsChanged(before.links, after.links),
@@ -236,8 +246,9 @@ async function scenario(name: string, mode: 'full' | 'incremental', before: Snap
     },
     syncS: Number(syncS.toFixed(1)),
     processS: Number(processS.toFixed(1)),
+    apiSpanS: Number(apiSpanS.toFixed(1)),
     allowedS: Number(allowedS.toFixed(1)),
-    pacing: syncS > 0 && allowedS > 0 ? `${Math.min(100, Math.round((allowedS / syncS) * 100))}%` : 'n/a',
+    pacing: pacingEfficiency(allowedS, apiSpanS),
     r429,
     r429ByKind: { ...refused },
     retries: out.retries,
@@ -281,8 +292,12 @@ async function checkConverged(store: Store): Promise<string> {
 }
 
 let converged = 'not checked';
+let createdDatabase: { cpuMs: number; maxRssMb: number } | null = null;
 try {
   console.error(`jarvis-sync two-way bench: ${records} ${DATASET} pages, ${editCount} edited on each side, ${rps} req/s, ${databaseUrl ? 'PostgreSQL' : 'PGlite'}`);
+  // The database first, in a process of its own (PGlite's initdb is the largest memory peak of a first start).
+  const { stdout: created } = await run(process.execPath, ['--import', 'tsx', join(import.meta.dirname, 'syncWorker.ts'), DATASET, 'migrate'], { env });
+  createdDatabase = JSON.parse(created.trim().split('\n').pop()!);
   let snap = await scenario('full initial sync', 'full', EMPTY, { changedPages: records, notionWrites: 0, pgRowWrites: records });
 
   editInNotion();
@@ -325,12 +340,12 @@ console.table(
     'query (least)': `${r.queries} (${r.leastQueries})`,
     'page writes (least)': `${r.pageWrites} (${r.leastPageWrites})`,
     other: r.otherRequests,
-    'PG rows read': r.pgWindowRows,
+    'PG rows read (window)': `${r.pgRowsReturned} (${r.pgWindowRows})`,
     'PG row writes (least)': `${r.pgRowWrites} (${r.leastPgRowWrites})`,
     'ledger writes': r.ledgerWrites,
     'sync s': r.syncS,
-    'limit allows s': r.allowedS,
-    pacing: r.pacing,
+    'API s (allowed)': `${r.apiSpanS} (${r.allowedS})`,
+    pacing: r.pacing === null ? 'n/a' : `${r.pacing}%`,
     '429s': r.r429 ? `${r.r429} (${Object.entries(r.r429ByKind).filter(([, n]) => n).map(([k, n]) => `${n} ${k}`).join(', ')})` : 0,
     'CPU s': r.cpuS,
     'peak RSS MB': r.peakRssMb,
@@ -338,21 +353,23 @@ console.table(
 );
 console.log(
   'requests: answered Notion requests (a request refused with 429 and retried is in the 429s column); least = ⌈pages returned / 100⌉ ' +
-    'query pages + one page write per record that differs on the Notion side. PG rows read: rows in the Postgres window ' +
-    `(updated_at ≥ cursor − ${overlapSeconds} s). PG row writes / ledger writes: ${TABLE} / sync_links rows whose version (xmin) changed.`,
+    'query pages (Notion ends a query at 10,000 rows: see bench/common.ts) + one page write per record that differs on the Notion side. ' +
+    'PG rows read: rows Postgres returned to SELECTs during the run (window: rows in the Postgres window ' +
+    `updated_at ≥ cursor − ${overlapSeconds} s). API s: first request to last answer; allowed: what the rate limit allows after the first burst. PG row writes / ledger writes: ${TABLE} / sync_links rows whose version (xmin) changed.`,
 );
 const echo = rows.find((r) => r.scenario === 'incremental, echo check');
 if (echo) console.log(`echo writes: ${echo.pageWrites} Notion page writes, ${echo.pgRowWrites} Postgres row writes, ${echo.ledgerWrites} ledger writes (all must be 0)`);
 const others = rows.filter((r) => r.otherRequests).map((r) => `${r.scenario}: ${Object.entries(r.otherByEndpoint).map(([k, n]) => `${n} × ${k}`).join(', ')}`);
 if (others.length) console.log(`other requests — ${others.join('; ')}`);
 console.log(`converged: ${converged}`);
+if (createdDatabase) console.log(`creating the database (first start, own process): peak RSS ${createdDatabase.maxRssMb} MB, CPU ${(createdDatabase.cpuMs / 1000).toFixed(1)} s`);
 for (const p of problems) console.log(`PROBLEM: ${p}`);
 
 mkdirSync(join(import.meta.dirname, 'results'), { recursive: true });
-const file = join(import.meta.dirname, 'results', `two-way-${backend}.json`);
+const file = join(import.meta.dirname, 'results', `two-way-${backend}-${records}.json`);
 writeFileSync(
   file,
-  JSON.stringify({ date: new Date().toISOString(), machine, dataset: DATASET, records, editShare, editCount, rps, burst, backend, converged, problems, rows }, null, 2) + '\n',
+  JSON.stringify({ date: new Date().toISOString(), machine, dataset: DATASET, records, editShare, editCount, rps, burst, backend, converged, createdDatabase, problems, rows }, null, 2) + '\n',
 );
 console.log(`\nwritten to ${file}`);
 if (problems.length) process.exitCode = 1;
