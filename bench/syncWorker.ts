@@ -67,7 +67,7 @@ function countRowsReturned(s: Store): { selected: number } {
   const counted = <T extends Sql>(sql: T): T => {
     const query = sql.query.bind(sql);
     sql.query = (async (text: string, params?: unknown[]) => {
-      const r: QueryResult = await query(text, params);
+      const r: QueryResult<unknown> = await query(text, params);
       if (/^\s*(SELECT|WITH)\b/i.test(text)) counter.selected += r.rows.length;
       return r;
     }) as T['query'];

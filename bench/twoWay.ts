@@ -4,8 +4,10 @@
  *
  * Scenario: a full initial sync; then a share of the records (default 1%) edited in Notion as a
  * user would, and a disjoint share edited in Postgres (SQL UPDATE of `content`); an incremental
- * sync that must carry each edit across; then, right after it, an incremental "echo check" sync
- * that must write nothing (its window re-reads what the previous run wrote on both sides).
+ * sync that must carry each edit across; then, after the pause two scheduled runs would have (the
+ * overlap and a minute; real time), an incremental "echo check" sync that must write nothing (its
+ * window re-reads what the previous run wrote on both sides), and a last incremental run that must
+ * read nothing: a quiet dataset costs one query request and no Postgres rows.
  *
  * Per run: Notion requests against the least possible — ⌈pages the window returned / 100⌉ query
  * pages plus one page write per record that really differs on the Notion side (a Postgres-only
@@ -309,7 +311,14 @@ try {
     await store.close();
   }
   snap = await scenario(`incremental, ${editCount}+${editCount} edited`, 'incremental', snap, { changedPages: editCount, notionWrites: editCount, pgRowWrites: editCount });
-  await scenario('incremental, echo check', 'incremental', snap, { changedPages: 0, notionWrites: 0, pgRowWrites: 0 });
+  // Real time passes (this is a benchmark, not a test): the overlap plus Notion's minute, as between
+  // two scheduled runs. The echo check then re-reads the previous run's writes once and must write
+  // nothing; the quiet run after it must read nothing at all on either side.
+  const pauseS = overlapSeconds + 65;
+  console.error(`  waiting ${pauseS} s (the ${overlapSeconds} s overlap and Notion's minute), as between two scheduled runs…`);
+  await new Promise((resolve) => setTimeout(resolve, pauseS * 1000));
+  snap = await scenario('incremental, echo check', 'incremental', snap, { changedPages: 0, notionWrites: 0, pgRowWrites: 0 });
+  await scenario('incremental, nothing changed', 'incremental', snap, { changedPages: 0, notionWrites: 0, pgRowWrites: 0 });
 
   store = await openBenchStore();
   try {
