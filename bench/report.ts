@@ -1,0 +1,149 @@
+/**
+ * The README's one-way and two-way performance tables, generated from bench/results/*.json (what
+ * the last `npm run bench` wrote), so the README always shows measured figures.
+ * `npm run bench:report` rewrites README.md between the bench-tables markers;
+ * test/bench/readmeTables.test.ts fails when README.md and the results differ.
+ */
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export const START = '<!-- bench-tables:start (generated from bench/results/*.json by `npm run bench:report`) -->';
+export const END = '<!-- bench-tables:end -->';
+const RESULTS = join(import.meta.dirname, 'results');
+
+interface OneWayRow {
+  records: number;
+  scenario: string;
+  pagesRead: number;
+  edited: number;
+  requests: number;
+  queries: number;
+  leastQueries: number;
+  written: number;
+  syncS: number;
+  apiSpanS: number;
+  allowedS: number;
+  pacing: number | null;
+  r429: number;
+  cpuS: number;
+  peakRssMb: number;
+  stmts: number;
+  pgRowsReturned: number | null;
+}
+
+interface TwoWayRow {
+  scenario: string;
+  pagesReturned: number;
+  changedPages: number;
+  queries: number;
+  leastQueries: number;
+  pageWrites: number;
+  leastPageWrites: number;
+  otherRequests: number;
+  pgRowsReturned: number;
+  pgRowWrites: number;
+  leastPgRowWrites: number;
+  ledgerWrites: number;
+  syncS: number;
+  apiSpanS: number;
+  allowedS: number;
+  pacing: number | null;
+  r429: number;
+  cpuS: number;
+  peakRssMb: number;
+}
+
+interface TwoWayResult {
+  date: string;
+  machine: string;
+  records: number;
+  editCount: number;
+  backend: string;
+  converged: string;
+  createdDatabase: { cpuMs: number; maxRssMb: number } | null;
+  rows: TwoWayRow[];
+}
+
+const BACKENDS = ['pglite', 'postgres'] as const;
+const n = (x: number) => x.toLocaleString('en-US');
+const pct = (p: number | null) => (p === null ? '—' : `${p}%`);
+const s = (x: number) => `${x} s`;
+/** One figure per backend: "a / b", or one value when both agree. */
+function both<T>(values: Array<T | undefined>, fmt: (v: T) => string, merge = true): string {
+  const shown = values.map((v) => (v === undefined ? '—' : fmt(v)));
+  return merge && shown.every((x) => x === shown[0]) ? shown[0]! : shown.join(' / ');
+}
+
+function readJson<T>(file: string): T | null {
+  const path = join(RESULTS, file);
+  return existsSync(path) ? (JSON.parse(readFileSync(path, 'utf8')) as T) : null;
+}
+
+export function oneWayTable(): string {
+  const results = BACKENDS.map((b) => readJson<{ date: string; machine: string; rps: number; rows: OneWayRow[] }>(`one-way-${b}.json`));
+  const base = results.find(Boolean);
+  if (!base) return '(no one-way results yet: run `npm run bench`)\n';
+  const key = (r: OneWayRow) => `${r.records}|${r.scenario}`;
+  const lookup = results.map((res) => new Map((res?.rows ?? []).map((r) => [key(r), r])));
+  const out = [
+    `**One-way (books), ${base.rps} requests/second** — PGlite / PostgreSQL where the figures differ; measured ${results.map((r, i) => (r ? `${BACKENDS[i]} ${r.date.slice(0, 10)}` : null)).filter(Boolean).join(', ')}.`,
+    '',
+    '| pages | scenario | pages read (edited) | query requests (least) | rows written | sync time | API time (rate limit allows) | pacing | 429s | CPU | peak RSS | Postgres rows read | SQL statements |',
+    '|---|---|---|---|---|---|---|---|---|---|---|---|---|',
+  ];
+  for (const row of base.rows) {
+    const rs = lookup.map((m) => m.get(key(row)));
+    if (row.scenario.startsWith('create')) {
+      out.push(`| ${n(row.records)} | ${row.scenario} | — | — | — | — | — | — | — | ${both(rs, (r) => s(r.cpuS))} | ${both(rs, (r) => `${r.peakRssMb} MB`, false)} | — | — |`);
+      continue;
+    }
+    out.push(
+      `| ${n(row.records)} | ${row.scenario} | ${both(rs, (r) => `${n(r.pagesRead)} (${n(r.edited)})`)} | ${both(rs, (r) => `${n(r.queries)} (${n(r.leastQueries)})`)} | ${both(rs, (r) => n(r.written))} | ${both(rs, (r) => s(r.syncS))} | ${both(rs, (r) => `${r.apiSpanS} s (${r.allowedS} s)`)} | ${both(rs, (r) => pct(r.pacing))} | ${both(rs, (r) => String(r.r429))} | ${both(rs, (r) => s(r.cpuS))} | ${both(rs, (r) => `${r.peakRssMb} MB`, false)} | ${both(rs, (r) => (r.pgRowsReturned === null ? '—' : n(r.pgRowsReturned)))} | ${both(rs, (r) => String(r.stmts))} |`,
+    );
+  }
+  return out.join('\n') + '\n';
+}
+
+export function twoWayTables(): string {
+  const sizes = [1000, 10000, 100000];
+  const out: string[] = [];
+  for (const size of sizes) {
+    const results = BACKENDS.map((b) => readJson<TwoWayResult>(`two-way-${b}-${size}.json`));
+    const base = results.find(Boolean);
+    if (!base) continue;
+    const lookup = results.map((res) => new Map((res?.rows ?? []).map((r) => [r.scenario, r])));
+    out.push(
+      `**Two-way (journals), ${n(size)} records, ${n(base.editCount)} edited in Notion and another ${n(base.editCount)} in Postgres** — converged: ${results.map((r) => (r ? r.converged.split(' ')[0] : '—')).join(' / ')}; creating the database: ${results.map((r) => (r?.createdDatabase ? `${r.createdDatabase.maxRssMb} MB` : '—')).join(' / ')} peak RSS.`,
+      '',
+      '| run | query requests (least) | page writes (least) | Postgres rows written (least) | ledger writes | Postgres rows read | sync time | API time (rate limit allows) | pacing | 429s | CPU | peak RSS |',
+      '|---|---|---|---|---|---|---|---|---|---|---|---|',
+    );
+    for (const row of base.rows) {
+      const rs = lookup.map((m) => m.get(row.scenario));
+      out.push(
+        `| ${row.scenario} | ${both(rs, (r) => `${n(r.queries)} (${n(r.leastQueries)})`)} | ${both(rs, (r) => `${n(r.pageWrites)} (${n(r.leastPageWrites)})`)} | ${both(rs, (r) => `${n(r.pgRowWrites)} (${n(r.leastPgRowWrites)})`)} | ${both(rs, (r) => n(r.ledgerWrites))} | ${both(rs, (r) => n(r.pgRowsReturned))} | ${both(rs, (r) => s(r.syncS))} | ${both(rs, (r) => `${r.apiSpanS} s (${r.allowedS} s)`)} | ${both(rs, (r) => pct(r.pacing))} | ${both(rs, (r) => String(r.r429))} | ${both(rs, (r) => s(r.cpuS))} | ${both(rs, (r) => `${r.peakRssMb} MB`, false)} |`,
+      );
+    }
+    out.push('');
+  }
+  return out.length ? out.join('\n') : '(no two-way results yet: run `npm run bench`)\n';
+}
+
+export function benchTables(): string {
+  return `${oneWayTable()}\n${twoWayTables()}`.trimEnd() + '\n';
+}
+
+/** README.md with the generated tables between the markers. */
+export function readmeWithTables(readme: string): string {
+  const start = readme.indexOf(START);
+  const end = readme.indexOf(END);
+  if (start < 0 || end < start) throw new Error(`README.md has no "${START}" … "${END}" markers`);
+  return `${readme.slice(0, start + START.length)}\n\n${benchTables()}\n${readme.slice(end)}`;
+}
+
+if (process.argv[1] === fileURLToPath(import.meta.url)) {
+  const path = join(import.meta.dirname, '..', 'README.md');
+  writeFileSync(path, readmeWithTables(readFileSync(path, 'utf8')));
+  console.log(`README.md: performance tables rewritten from ${RESULTS}`);
+}
