@@ -52,6 +52,8 @@ interface TwoWayRow {
   r429: number;
   cpuS: number;
   peakRssMb: number;
+  stmts: number;
+  result: { created: number; updated: number; deleted: number; restored: number; unchanged: number };
 }
 
 interface TwoWayResult {
@@ -66,6 +68,8 @@ interface TwoWayResult {
 }
 
 const BACKENDS = ['pglite', 'postgres'] as const;
+/** "13 (1.3)": statements of the run, and per 1,000 records handled when that is at least 100. */
+const perThousand = (stmts: number, records: number) => (records >= 100 ? `${stmts} (${Number(((stmts / records) * 1000).toFixed(1))})` : String(stmts));
 const n = (x: number) => x.toLocaleString('en-US');
 const pct = (p: number | null) => (p === null ? '—' : `${p}%`);
 const s = (x: number) => `${x} s`;
@@ -89,7 +93,7 @@ export function oneWayTable(): string {
   const out = [
     `**One-way (books), ${base.rps} requests/second** — PGlite / PostgreSQL where the figures differ; measured ${results.map((r, i) => (r ? `${BACKENDS[i]} ${r.date.slice(0, 10)}` : null)).filter(Boolean).join(', ')}.`,
     '',
-    '| pages | scenario | pages read (edited) | query requests (least) | rows written | sync time | API time (rate limit allows) | pacing | 429s | CPU | peak RSS | Postgres rows read | SQL statements |',
+    '| pages | scenario | pages read (edited) | query requests (least) | rows written | sync time | API time (rate limit allows) | pacing | 429s | CPU | peak RSS | Postgres rows read | SQL statements (per 1,000 pages) |',
     '|---|---|---|---|---|---|---|---|---|---|---|---|---|',
   ];
   for (const row of base.rows) {
@@ -99,7 +103,7 @@ export function oneWayTable(): string {
       continue;
     }
     out.push(
-      `| ${n(row.records)} | ${row.scenario} | ${both(rs, (r) => `${n(r.pagesRead)} (${n(r.edited)})`)} | ${both(rs, (r) => `${n(r.queries)} (${n(r.leastQueries)})`)} | ${both(rs, (r) => n(r.written))} | ${both(rs, (r) => s(r.syncS))} | ${both(rs, (r) => `${r.apiSpanS} s (${r.allowedS} s)`)} | ${both(rs, (r) => pct(r.pacing))} | ${both(rs, (r) => String(r.r429))} | ${both(rs, (r) => s(r.cpuS))} | ${both(rs, (r) => `${r.peakRssMb} MB`, false)} | ${both(rs, (r) => (r.pgRowsReturned === null ? '—' : n(r.pgRowsReturned)))} | ${both(rs, (r) => String(r.stmts))} |`,
+      `| ${n(row.records)} | ${row.scenario} | ${both(rs, (r) => `${n(r.pagesRead)} (${n(r.edited)})`)} | ${both(rs, (r) => `${n(r.queries)} (${n(r.leastQueries)})`)} | ${both(rs, (r) => n(r.written))} | ${both(rs, (r) => s(r.syncS))} | ${both(rs, (r) => `${r.apiSpanS} s (${r.allowedS} s)`)} | ${both(rs, (r) => pct(r.pacing))} | ${both(rs, (r) => String(r.r429))} | ${both(rs, (r) => s(r.cpuS))} | ${both(rs, (r) => `${r.peakRssMb} MB`, false)} | ${both(rs, (r) => (r.pgRowsReturned === null ? '—' : n(r.pgRowsReturned)))} | ${both(rs, (r) => perThousand(r.stmts, r.pagesRead))} |`,
     );
   }
   return out.join('\n') + '\n';
@@ -116,13 +120,13 @@ export function twoWayTables(): string {
     out.push(
       `**Two-way (journals), ${n(size)} records, ${n(base.editCount)} edited in Notion and another ${n(base.editCount)} in Postgres** — converged: ${results.map((r) => (r ? r.converged.split(' ')[0] : '—')).join(' / ')}; creating the database: ${results.map((r) => (r?.createdDatabase ? `${r.createdDatabase.maxRssMb} MB` : '—')).join(' / ')} peak RSS.`,
       '',
-      '| run | query requests (least) | page writes (least) | Postgres rows written (least) | ledger writes | Postgres rows read | sync time | API time (rate limit allows) | pacing | 429s | CPU | peak RSS |',
-      '|---|---|---|---|---|---|---|---|---|---|---|---|',
+      '| run | query requests (least) | page writes (least) | Postgres rows written (least) | ledger writes | Postgres rows read | sync time | API time (rate limit allows) | pacing | 429s | CPU | peak RSS | SQL statements (per 1,000 records compared) |',
+      '|---|---|---|---|---|---|---|---|---|---|---|---|---|',
     );
     for (const row of base.rows) {
       const rs = lookup.map((m) => m.get(row.scenario));
       out.push(
-        `| ${row.scenario} | ${both(rs, (r) => `${n(r.queries)} (${n(r.leastQueries)})`)} | ${both(rs, (r) => `${n(r.pageWrites)} (${n(r.leastPageWrites)})`)} | ${both(rs, (r) => `${n(r.pgRowWrites)} (${n(r.leastPgRowWrites)})`)} | ${both(rs, (r) => n(r.ledgerWrites))} | ${both(rs, (r) => n(r.pgRowsReturned))} | ${both(rs, (r) => s(r.syncS))} | ${both(rs, (r) => `${r.apiSpanS} s (${r.allowedS} s)`)} | ${both(rs, (r) => pct(r.pacing))} | ${both(rs, (r) => String(r.r429))} | ${both(rs, (r) => s(r.cpuS))} | ${both(rs, (r) => `${r.peakRssMb} MB`, false)} |`,
+        `| ${row.scenario} | ${both(rs, (r) => `${n(r.queries)} (${n(r.leastQueries)})`)} | ${both(rs, (r) => `${n(r.pageWrites)} (${n(r.leastPageWrites)})`)} | ${both(rs, (r) => `${n(r.pgRowWrites)} (${n(r.leastPgRowWrites)})`)} | ${both(rs, (r) => n(r.ledgerWrites))} | ${both(rs, (r) => n(r.pgRowsReturned))} | ${both(rs, (r) => s(r.syncS))} | ${both(rs, (r) => `${r.apiSpanS} s (${r.allowedS} s)`)} | ${both(rs, (r) => pct(r.pacing))} | ${both(rs, (r) => String(r.r429))} | ${both(rs, (r) => s(r.cpuS))} | ${both(rs, (r) => `${r.peakRssMb} MB`, false)} | ${both(rs, (r) => perThousand(r.stmts, r.result.created + r.result.updated + r.result.deleted + r.result.restored + r.result.unchanged))} |`,
       );
     }
     out.push('');
