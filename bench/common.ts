@@ -39,9 +39,8 @@ export const NOTION_QUERY_CAP = 10_000;
 
 /**
  * The fewest query requests that return `pages` distinct pages at 100 per request: Notion ends each
- * query at 10,000 rows, every further window (created_time on or after the last one seen) re-reads
- * its boundary row, and a window that ended exactly at the cap takes one more request to come back
- * short. Below the cap this is ⌈pages / 100⌉ (at least 1).
+ * query at 10,000 rows (saying when more remain), and every further window (created_time on or
+ * after the last one seen) re-reads its boundary row. Below the cap this is ⌈pages / 100⌉ (at least 1).
  */
 export function leastQueryRequests(pages: number): number {
   let remaining = pages;
@@ -51,7 +50,7 @@ export function leastQueryRequests(pages: number): number {
     const rows = Math.min(NOTION_QUERY_CAP, remaining + boundary);
     requests += Math.max(1, Math.ceil(rows / 100));
     remaining -= rows - boundary;
-    if (rows < NOTION_QUERY_CAP) return requests;
+    if (remaining <= 0) return requests;
   }
 }
 

@@ -7,6 +7,7 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { leastQueryRequests } from './common.ts';
 
 export const START = '<!-- bench-tables:start (generated from bench/results/*.json by `npm run bench:report`) -->';
 export const END = '<!-- bench-tables:end -->';
@@ -103,7 +104,7 @@ export function oneWayTable(): string {
       continue;
     }
     out.push(
-      `| ${n(row.records)} | ${row.scenario} | ${both(rs, (r) => `${n(r.pagesRead)} (${n(r.edited)})`)} | ${both(rs, (r) => `${n(r.queries)} (${n(r.leastQueries)})`)} | ${both(rs, (r) => n(r.written))} | ${both(rs, (r) => s(r.syncS))} | ${both(rs, (r) => `${r.apiSpanS} s (${r.allowedS} s)`)} | ${both(rs, (r) => pct(r.pacing))} | ${both(rs, (r) => String(r.r429))} | ${both(rs, (r) => s(r.cpuS))} | ${both(rs, (r) => `${r.peakRssMb} MB`, false)} | ${both(rs, (r) => (r.pgRowsReturned === null ? '—' : n(r.pgRowsReturned)))} | ${both(rs, (r) => perThousand(r.stmts, r.pagesRead))} |`,
+      `| ${n(row.records)} | ${row.scenario} | ${both(rs, (r) => `${n(r.pagesRead)} (${n(r.edited)})`)} | ${both(rs, (r) => `${n(r.queries)} (${n(leastQueryRequests(r.pagesRead))})`)} | ${both(rs, (r) => n(r.written))} | ${both(rs, (r) => s(r.syncS))} | ${both(rs, (r) => `${r.apiSpanS} s (${r.allowedS} s)`)} | ${both(rs, (r) => pct(r.pacing))} | ${both(rs, (r) => String(r.r429))} | ${both(rs, (r) => s(r.cpuS))} | ${both(rs, (r) => `${r.peakRssMb} MB`, false)} | ${both(rs, (r) => (r.pgRowsReturned === null ? '—' : n(r.pgRowsReturned)))} | ${both(rs, (r) => perThousand(r.stmts, r.pagesRead))} |`,
     );
   }
   return out.join('\n') + '\n';
@@ -126,7 +127,7 @@ export function twoWayTables(): string {
     for (const row of base.rows) {
       const rs = lookup.map((m) => m.get(row.scenario));
       out.push(
-        `| ${row.scenario} | ${both(rs, (r) => `${n(r.queries)} (${n(r.leastQueries)})`)} | ${both(rs, (r) => `${n(r.pageWrites)} (${n(r.leastPageWrites)})`)} | ${both(rs, (r) => `${n(r.pgRowWrites)} (${n(r.leastPgRowWrites)})`)} | ${both(rs, (r) => n(r.ledgerWrites))} | ${both(rs, (r) => n(r.pgRowsReturned))} | ${both(rs, (r) => s(r.syncS))} | ${both(rs, (r) => `${r.apiSpanS} s (${r.allowedS} s)`)} | ${both(rs, (r) => pct(r.pacing))} | ${both(rs, (r) => String(r.r429))} | ${both(rs, (r) => s(r.cpuS))} | ${both(rs, (r) => `${r.peakRssMb} MB`, false)} | ${both(rs, (r) => perThousand(r.stmts, r.result.created + r.result.updated + r.result.deleted + r.result.restored + r.result.unchanged))} |`,
+        `| ${row.scenario} | ${both(rs, (r) => `${n(r.queries)} (${n(leastQueryRequests(r.pagesReturned))})`)} | ${both(rs, (r) => `${n(r.pageWrites)} (${n(r.leastPageWrites)})`)} | ${both(rs, (r) => `${n(r.pgRowWrites)} (${n(r.leastPgRowWrites)})`)} | ${both(rs, (r) => n(r.ledgerWrites))} | ${both(rs, (r) => n(r.pgRowsReturned))} | ${both(rs, (r) => s(r.syncS))} | ${both(rs, (r) => `${r.apiSpanS} s (${r.allowedS} s)`)} | ${both(rs, (r) => pct(r.pacing))} | ${both(rs, (r) => String(r.r429))} | ${both(rs, (r) => s(r.cpuS))} | ${both(rs, (r) => `${r.peakRssMb} MB`, false)} | ${both(rs, (r) => perThousand(r.stmts, r.result.created + r.result.updated + r.result.deleted + r.result.restored + r.result.unchanged))} |`,
       );
     }
     out.push('');

@@ -11,9 +11,8 @@
  *
  * Least possible query requests: ⌈pages / 100⌉, except that Notion stops every query at 10,000
  * rows; the connector then opens the next window at the last created_time (on or after, since
- * Notion's timestamps have minute resolution), which re-reads that boundary row, and a window that
- * ended exactly at the cap needs one more request to learn it was the end. leastQueryRequests()
- * counts exactly that.
+ * Notion's timestamps have minute resolution), which re-reads that boundary row.
+ * leastQueryRequests() counts exactly that.
  *
  * Options: --records N[,N…] (default 1000,10000,100000), --rps R (default 3). BENCH_DATABASE_URL
  * set → the real Postgres (a fresh database per size), else PGlite in a temporary folder.
