@@ -77,6 +77,20 @@ function pick(r: CanonicalRecord, keys: string[]): CanonicalRecord {
   return out;
 }
 
+/**
+ * The base a pair is merged against: the ledger's, with the values of an ATTEMPTED write that
+ * Notion now holds taken as agreed — our own earlier write that landed unrecorded, not a Notion
+ * edit. A new ATTEMPTED marker must be written on top of this base, not of the ledger's raw one:
+ * should the new write fail too, the earlier write is still recognised as ours.
+ */
+export function agreedBase(pair: PairInput): CanonicalRecord | null {
+  const attempted = pair.base?.[ATTEMPTED] as unknown as CanonicalRecord | undefined;
+  if (!pair.base || !attempted) return pair.base;
+  const n = pair.notion?.record ?? pair.base;
+  const landed = Object.keys(attempted).filter((k) => sameValue(n[k] ?? null, attempted[k] ?? null));
+  return landed.length ? { ...pair.base, ...Object.fromEntries(landed.map((k) => [k, attempted[k]!])) } : pair.base;
+}
+
 export function planPair(pair: PairInput, opts: PlanOptions): TwoWayEntry {
   // (pair is reassigned below when an unrecorded write of ours is recognised)
   const keys = twoWayKeys(opts.fields);
@@ -110,12 +124,8 @@ export function planPair(pair: PairInput, opts: PlanOptions): TwoWayEntry {
   const n = pair.notion?.record ?? pair.base;
   const p = pair.postgres?.record ?? pair.base;
   if (!n || !p) throw new Error(`record ${pair.recordId}: neither side's value nor a base is known`);
-  const attempted = pair.base?.[ATTEMPTED] as unknown as CanonicalRecord | undefined;
-  if (attempted && pair.base) {
-    // Our own earlier write that landed without being recorded: agreed, not a Notion edit.
-    const landed = Object.keys(attempted).filter((k) => sameValue(n[k] ?? null, attempted[k] ?? null));
-    if (landed.length) pair = { ...pair, base: { ...pair.base, ...Object.fromEntries(landed.map((k) => [k, attempted[k]!])) } };
-  }
+  // Our own earlier write that landed without being recorded: agreed, not a Notion edit.
+  pair = { ...pair, base: agreedBase(pair) };
   const { merged, conflicts } = mergeTwoWay({
     base: pair.base ? pick(pair.base, keys) : null,
     notion: pick(n, keys),

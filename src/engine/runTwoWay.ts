@@ -13,7 +13,7 @@ import type { RunContext, RunOptions } from './context.ts';
 import { nextCursor, windowStart } from './cursor.ts';
 import { resolveDataSourceId } from './dataSource.ts';
 import { buildIdentityIndex, findIdentityMatch, matchColumns } from './matchIdentity.ts';
-import { ATTEMPTED, DELETED, planPair, type NotionState, type PairInput, type TwoWayEntry } from './planTwoWay.ts';
+import { agreedBase, ATTEMPTED, DELETED, planPair, type NotionState, type PairInput, type TwoWayEntry } from './planTwoWay.ts';
 import { collectRelationIds, resolvePageIds, resolveRecordIds } from './relations.ts';
 import type { RunResult, WriteCounts } from './result.ts';
 import { runFramed } from './runFrame.ts';
@@ -207,16 +207,17 @@ async function syncTwoWay(ctx: RunContext, ds: ResolvedDataset, opts: RunOptions
     await upsertLinks(store, ds.name, creates.map((e) => ({ recordId: e.recordId!, notionPageId: null, base: e.final })));
     await ctx.failpoint?.('create:marked');
   }
-  // Remember what each Notion update is about to write, before writing it (see ATTEMPTED).
+  // Remember what each Notion update is about to write, before writing it (see ATTEMPTED), on the
+  // base the merge used: an earlier write of ours recognised as landed must stay agreed if this
+  // one fails — on the ledger's raw base, Notion's copy of it would look like a Notion edit.
   const updates = active.filter((e) => e.action !== 'create-in-notion' && e.toNotion.some((c) => c.field !== DELETED) && e.recordId && inputs.get(e)?.base);
   if (updates.length) {
     await upsertLinks(
       store,
       ds.name,
       updates.map((e) => {
-        const input = inputs.get(e)!;
         const attempted = Object.fromEntries(e.toNotion.filter((c) => c.field !== DELETED).map((c) => [c.field, c.to]));
-        return { recordId: e.recordId!, notionPageId: e.pageId, base: { ...input.base!, [ATTEMPTED]: attempted }, notionEditedAt: null, pgUpdatedAt: null };
+        return { recordId: e.recordId!, notionPageId: e.pageId, base: { ...agreedBase(inputs.get(e)!)!, [ATTEMPTED]: attempted }, notionEditedAt: null, pgUpdatedAt: null };
       }),
     );
   }

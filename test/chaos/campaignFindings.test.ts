@@ -154,6 +154,25 @@ describe.each(storeBackends())('fault campaign findings on %s', (kind) => {
       expect(plain(h.emulator.getPage(page.id)!, 'Company')).toBe('Second');
       expect((await store.query('SELECT company FROM contacts WHERE notion_page_id = $1', [page.id])).rows[0].company).toBe('Second');
     });
+
+    it('a lost PATCH response, then a PATCH that never landed: the next attempt’s ledger entry keeps the first as agreed (Postgres edit not lost)', async () => {
+      await sync('contacts');
+      const page = h.emulator.listPages(h.ids.contactsDataSource)[0]!;
+      later();
+      await pgEdit(`UPDATE contacts SET company = 'First' WHERE notion_page_id = $1`, [page.id]);
+      h.emulator.setFaults({ rate: 1, statuses: [504], commitThenFail: true, only: /^PATCH \/v1\/pages\/:id$/ });
+      await sync('contacts'); // Notion now says "First"; the ledger only knows it was attempted
+      later();
+      await pgEdit(`UPDATE contacts SET company = 'Second' WHERE notion_page_id = $1`, [page.id]);
+      h.emulator.setFaults({ rate: 1, statuses: [503], only: /^PATCH \/v1\/pages\/:id$/ });
+      await sync('contacts'); // recognises "First" as its own, attempts "Second": refused, nothing applied
+      expect(plain(h.emulator.getPage(page.id)!, 'Company')).toBe('First');
+      h.emulator.setFaults(null);
+      later();
+      await sync('contacts');
+      expect(plain(h.emulator.getPage(page.id)!, 'Company')).toBe('Second');
+      expect((await store.query('SELECT company FROM contacts WHERE notion_page_id = $1', [page.id])).rows[0].company).toBe('Second');
+    });
   });
 
   describe('three-way contacts', () => {
@@ -175,6 +194,29 @@ describe.each(storeBackends())('fault campaign findings on %s', (kind) => {
       h.google.setFaults(null);
       h.clock.advance(10 * 60_000);
       h.notion.updatePage(pageId, { Phone: { phone_number: '+14155550111' } });
+      for (const r of await runDatasetSteps(h.ctx, h.ds('contacts'))) expect([r.dataset, r.status]).toEqual([r.dataset, 'success']);
+      expect((await contact(rn)).phones[0]).toBe('+14155550111');
+      expect(h.google.people.getPerson(rn)!.phoneNumbers![0]!.value).toBe('+14155550111');
+      expect(h.notion.getPage(pageId)!.properties.Phone.phone_number).toBe('+14155550111');
+    });
+
+    it('a phone edited twice in Postgres ends as the second value when Google’s answer to the first update was lost and the second update failed', async () => {
+      await runDatasetSteps(h.ctx, h.ds('contacts'));
+      const rn = h.sample.caseVariant!.resourceName;
+      const pageId = (await contact(rn)).notion_page_id;
+      /** A Postgres edit stamped on the harness's clock. */
+      const setPhone = (phone: string) => store.query(`UPDATE contacts SET phones = $1, updated_at = $2 WHERE google_resource_name = $3`, [[phone], new Date(h.clock.now()), rn]);
+      h.clock.advance(10 * 60_000);
+      await setPhone('+14155550100');
+      h.google.setFaults({ rate: 1, statuses: [503], commitThenFail: true, only: /updateContact/ });
+      await runDatasetSteps(h.ctx, h.ds('contacts')); // Google now holds +14155550100; the Google leg's ledger only knows it was attempted
+      h.clock.advance(10 * 60_000);
+      await setPhone('+14155550111');
+      h.google.setFaults({ rate: 1, statuses: [503], only: /updateContact/ });
+      await runDatasetSteps(h.ctx, h.ds('contacts')); // recognises +14155550100 as its own, attempts +14155550111: refused, nothing applied
+      expect(h.google.people.getPerson(rn)!.phoneNumbers![0]!.value).toBe('+14155550100');
+      h.google.setFaults(null);
+      h.clock.advance(10 * 60_000);
       for (const r of await runDatasetSteps(h.ctx, h.ds('contacts'))) expect([r.dataset, r.status]).toEqual([r.dataset, 'success']);
       expect((await contact(rn)).phones[0]).toBe('+14155550111');
       expect(h.google.people.getPerson(rn)!.phoneNumbers![0]!.value).toBe('+14155550111');

@@ -112,6 +112,8 @@ async function syncGoogleLeg(ctx: RunContext, ds: ResolvedDataset, opts: RunOpti
   interface Planned extends Item {
     merge: GoogleLegMerge;
     contact: GoogleContact;
+    /** The base the merge used: the ledger's, with our own earlier updates that landed unheard taken as agreed. */
+    base: CanonicalRecord | null;
   }
   const planned: Planned[] = [];
   for (const item of items) {
@@ -129,14 +131,14 @@ async function syncGoogleLeg(ctx: RunContext, ds: ResolvedDataset, opts: RunOpti
         if (!base) continue;
         const g: GoogleContact = { name: (base.name as string) ?? null, emails: (base.emails as string[]) ?? [], phones: (base.phones as string[]) ?? [], company: (base.company as string) ?? null, notes: null };
         const merge = mergeGoogleContact(base, g, rowToContact(item.row!), 0, Date.parse(item.row!.updated_at));
-        if (Object.keys(merge.toGoogle).length) planned.push({ ...item, merge, contact: g });
+        if (Object.keys(merge.toGoogle).length) planned.push({ ...item, merge, contact: g, base });
         continue;
       }
       const g = personToContact(item.person);
       const p = item.row ? rowToContact(item.row) : { name: null, emails: [], phones: [], company: g.company, notes: g.notes };
       const googleTime = Date.parse(item.person.metadata?.sources?.find((s) => s.type === 'CONTACT')?.updateTime ?? '') || 0;
       const merge = mergeGoogleContact(item.row ? base : null, g, p, googleTime, item.row ? Date.parse(item.row.updated_at) : 0);
-      planned.push({ ...item, merge, contact: g });
+      planned.push({ ...item, merge, contact: g, base });
     } catch (e) {
       fail(item.resourceName, e);
     }
@@ -157,8 +159,11 @@ async function syncGoogleLeg(ctx: RunContext, ds: ResolvedDataset, opts: RunOpti
 
   // 5. Google writes (People mutations are serialized by the connector). A stale etag: re-read, merge again, retry once.
   const googleWrites = { created: 0, updated: 0, deleted: 0, restored: 0 };
-  // Record what each update is about to send before sending it (see ATTEMPTED).
-  const updating = planned.filter((p) => Object.keys(p.merge.toGoogle).length && bases.get(p.recordId)?.base);
+  // Record what each update is about to send before sending it (see ATTEMPTED). The marker sits on
+  // the base the merge used — an earlier update of ours recognised there as landed stays agreed. On
+  // the ledger's raw base, a failure of this update would forget it, and Google's copy of that
+  // older value would then look like a Google edit and win over the newer one (Google owns phones).
+  const updating = planned.filter((p) => Object.keys(p.merge.toGoogle).length && p.base);
   if (updating.length) {
     await upsertLinks(
       store,
@@ -167,7 +172,7 @@ async function syncGoogleLeg(ctx: RunContext, ds: ResolvedDataset, opts: RunOpti
         const sent = googleKey({ ...p.merge.row, company: null });
         const fields = { names: 'name', emailAddresses: 'emails', phoneNumbers: 'phones' } as Record<string, string>;
         const attempted = Object.fromEntries(Object.keys(p.merge.toGoogle).filter((k) => fields[k]).map((k) => [fields[k]!, sent[fields[k]!]!]));
-        return { recordId: p.recordId, googleId: p.resourceName, base: { ...(bases.get(p.recordId)!.base as CanonicalRecord), [ATTEMPTED]: attempted } };
+        return { recordId: p.recordId, googleId: p.resourceName, base: { ...p.base!, [ATTEMPTED]: attempted } };
       }),
     );
   }
@@ -261,7 +266,7 @@ async function syncGoogleLeg(ctx: RunContext, ds: ResolvedDataset, opts: RunOpti
       // Someone edited the contact since we read it: re-read, merge again, retry once.
       const fresh = await people.getPerson(p.resourceName);
       if (!fresh) throw e;
-      const base = (bases.get(p.recordId)?.base as CanonicalRecord | null) ?? null;
+      const base = p.base; // with our own landed updates taken as agreed, as in the first merge
       const g = personToContact(fresh);
       const merge = mergeGoogleContact(base, g, p.row ? rowToContact(p.row) : g, Date.now(), 0);
       Object.assign(p, { person: fresh, merge, contact: g });
