@@ -9,8 +9,11 @@ import { canonicalFromNotion, type CanonicalRecord, type RawNotionValue } from '
 import { DELETED, type FieldChange, type NotionState } from '../planTwoWay.ts';
 import { MalformedRecordError, readNotionFields } from '../readNotionFields.ts';
 
+/** What the engine needs of a page besides its mapped fields; the page object itself is dropped. */
+export type PageHeader = Pick<NotionPage, 'id' | 'in_trash' | 'archived' | 'last_edited_time'>;
+
 export interface ReadNotionPage {
-  page: NotionPage;
+  page: PageHeader;
   raw: Record<string, RawNotionValue>;
   /** The Postgres row id the page says it belongs to (the `Supabase ID` property), if any. */
   rowId: string | null;
@@ -22,7 +25,9 @@ export function readNotionPage(ds: ResolvedDataset, page: NotionPage): ReadNotio
   if (ds.rowIdProperty && page.properties[ds.rowIdProperty]) {
     rowId = Extract.rich_text(page as any, ds.rowIdProperty).trim() || null;
   }
-  return { page, raw, rowId };
+  // Only the header is kept: a full run holds every page of the data source at once, and the
+  // property JSON of 100,000 pages would be a few hundred MB the run never looks at again.
+  return { page: { id: page.id, in_trash: page.in_trash, archived: page.archived, last_edited_time: page.last_edited_time }, raw, rowId };
 }
 
 /** Canonical state of a page; a relation to a page that is not in Postgres yet makes the record wait. */
