@@ -135,8 +135,46 @@ export function twoWayTables(): string {
   return out.length ? out.join('\n') : '(no two-way results yet: run `npm run bench`)\n';
 }
 
+interface GoogleRow {
+  scenario: string;
+  dataset: string;
+  listed: string;
+  requests: Record<'calendar' | 'gmail' | 'people' | 'token' | 'notion', number>;
+  least: Record<'calendar' | 'gmail' | 'people' | 'token' | 'notion', number>;
+  rowWrites: number;
+  leastRowWrites: number;
+  syncS: number;
+  allowedS: number;
+  pacing: string;
+  r429: number;
+  cpuS: number;
+  peakRssMb: number;
+}
+
+export function googleTable(): string {
+  const results = BACKENDS.map((b) => readJson<{ date: string; limits: string; counts: Record<string, number>; rows: GoogleRow[] }>(`google-${b}.json`));
+  const base = results.find(Boolean);
+  if (!base) return '';
+  const key = (r: GoogleRow) => `${r.scenario}|${r.dataset}`;
+  const lookup = results.map((res) => new Map((res?.rows ?? []).map((r) => [key(r), r])));
+  const api = (r: GoogleRow, a: keyof GoogleRow['requests']) => (r.requests[a] || r.least[a] ? `${n(r.requests[a])} (${n(r.least[a])})` : '—');
+  const out = [
+    `**Google: ${n(base.counts.events ?? 0)} calendar events, ${n(base.counts.messages ?? 0)} Gmail messages, ${n(base.counts.contacts ?? 0)} contacts** — ${base.limits}. Requests made (least possible); PGlite / PostgreSQL where the figures differ.`,
+    '',
+    '| scenario | dataset | what was read | Calendar | Gmail | People | Notion | rows written (least) | sync time | pacing | 429s | CPU | peak RSS |',
+    '|---|---|---|---|---|---|---|---|---|---|---|---|---|',
+  ];
+  for (const row of base.rows) {
+    const rs = lookup.map((m) => m.get(key(row)));
+    out.push(
+      `| ${row.scenario} | ${row.dataset} | ${both(rs, (r) => r.listed)} | ${both(rs, (r) => api(r, 'calendar'))} | ${both(rs, (r) => api(r, 'gmail'))} | ${both(rs, (r) => api(r, 'people'))} | ${both(rs, (r) => api(r, 'notion'))} | ${both(rs, (r) => `${n(r.rowWrites)} (${n(r.leastRowWrites)})`)} | ${both(rs, (r) => s(r.syncS))} | ${both(rs, (r) => (r.pacing === 'n/a' ? '—' : r.pacing))} | ${both(rs, (r) => String(r.r429))} | ${both(rs, (r) => s(r.cpuS))} | ${both(rs, (r) => `${r.peakRssMb} MB`, false)} |`,
+    );
+  }
+  return out.join('\n') + '\n';
+}
+
 export function benchTables(): string {
-  return `${oneWayTable()}\n${twoWayTables()}`.trimEnd() + '\n';
+  return `${oneWayTable()}\n${twoWayTables()}\n${googleTable()}`.trimEnd() + '\n';
 }
 
 /** README.md with the generated tables between the markers. */
