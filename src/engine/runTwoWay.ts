@@ -140,9 +140,13 @@ async function syncTwoWay(ctx: RunContext, ds: ResolvedDataset, opts: RunOptions
       else if (!errorKeys.has(p.pageId!)) notionGone.add(p.pageId!);
     }
   }
-  // Incremental: a changed row linked to a page we have no base for needs that page's value.
+  // Incremental and targeted runs: a changed row linked to a page we have no base for needs that
+  // page's value; so does a record with an unconfirmed write of ours (ATTEMPTED) — only the page
+  // tells whether it landed, and a run that lets the base stand in for the page (the contacts step
+  // after Google) would otherwise replace the marker and later take our landed write for a Notion edit.
   for (const p of pairs) {
-    if (p.pageId && p.recordId && !reads.has(p.pageId) && !notionGone.has(p.pageId) && !links.get(p.recordId)?.base && !errorKeys.has(p.pageId)) {
+    const base = (p.recordId ? links.get(p.recordId)?.base : undefined) as Record<string, unknown> | null | undefined;
+    if (p.pageId && p.recordId && !reads.has(p.pageId) && !notionGone.has(p.pageId) && (!base || base[ATTEMPTED]) && !errorKeys.has(p.pageId)) {
       const page = await retrieveOrFail(p.pageId);
       if (page) takePage(page);
       else if (!errorKeys.has(p.pageId)) notionGone.add(p.pageId);

@@ -173,6 +173,25 @@ describe.each(storeBackends())('fault campaign findings on %s', (kind) => {
       expect(plain(h.emulator.getPage(page.id)!, 'Company')).toBe('Second');
       expect((await store.query('SELECT company FROM contacts WHERE notion_page_id = $1', [page.id])).rows[0].company).toBe('Second');
     });
+    it('a run targeted by record id (the contacts step after Google) reads the page of a record with an unconfirmed write: a landed write is not taken for a Notion edit', async () => {
+      await sync('contacts');
+      const page = h.emulator.listPages(h.ids.contactsDataSource)[1]!;
+      const id = (await store.query('SELECT id FROM contacts WHERE notion_page_id = $1', [page.id])).rows[0].id;
+      later();
+      await pgEdit(`UPDATE contacts SET name = 'Name A' WHERE notion_page_id = $1`, [page.id]);
+      h.emulator.setFaults({ rate: 1, statuses: [504], commitThenFail: true, only: /^PATCH \/v1\/pages\/:id$/ });
+      await sync('contacts'); // Notion now says "Name A"; the ledger only knows it was attempted
+      h.clock.advance(10_000);
+      await pgEdit(`UPDATE contacts SET name = 'Name B' WHERE notion_page_id = $1`, [page.id]); // as Google's step would
+      h.emulator.setFaults({ rate: 1, statuses: [503], only: /^PATCH \/v1\/pages\/:id$/ });
+      await sync('contacts', { recordIds: [id] }); // attempts "Name B": refused, nothing applied
+      expect(plain(h.emulator.getPage(page.id)!, 'Name')).toBe('Name A');
+      h.emulator.setFaults(null);
+      h.clock.advance(20_000); // same minute as "Name A" landed: a real conflict would be a tie, won by Notion
+      await sync('contacts');
+      expect(plain(h.emulator.getPage(page.id)!, 'Name')).toBe('Name B');
+      expect((await store.query('SELECT name FROM contacts WHERE id = $1', [id])).rows[0].name).toBe('Name B');
+    });
   });
 
   describe('three-way contacts', () => {
