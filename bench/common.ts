@@ -63,3 +63,24 @@ export function pacingEfficiency(allowedS: number, apiSpanS: number): number | n
   if (allowedS < 1 || apiSpanS <= 0) return null;
   return Math.min(100, Math.round((allowedS / apiSpanS) * 100));
 }
+
+/** One scenario of the one-way benchmark, as bench/results/one-way-<backend>.json stores it. */
+export interface OneWayRow {
+  records: number;
+  scenario: string;
+  pagesRead: number;
+  edited: number;
+  requests: number;
+  queries: number;
+  leastQueries: number;
+  written: number;
+  syncS: number;
+  apiSpanS: number;
+  allowedS: number;
+  pacing: number | null;
+  r429: number;
+  cpuS: number;
+  peakRssMb: number;
+  stmts: number;
+  pgRowsReturned: number | null;
+}

@@ -7,31 +7,12 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { leastQueryRequests } from './common.ts';
+import { leastQueryRequests, type OneWayRow } from './common.ts';
 
 export const START = '<!-- bench-tables:start (generated from bench/results/*.json by `npm run bench:report`) -->';
 export const END = '<!-- bench-tables:end -->';
 const RESULTS = join(import.meta.dirname, 'results');
 
-interface OneWayRow {
-  records: number;
-  scenario: string;
-  pagesRead: number;
-  edited: number;
-  requests: number;
-  queries: number;
-  leastQueries: number;
-  written: number;
-  syncS: number;
-  apiSpanS: number;
-  allowedS: number;
-  pacing: number | null;
-  r429: number;
-  cpuS: number;
-  peakRssMb: number;
-  stmts: number;
-  pgRowsReturned: number | null;
-}
 
 interface TwoWayRow {
   scenario: string;

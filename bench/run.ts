@@ -26,7 +26,7 @@ import { join } from 'node:path';
 import { parseArgs, promisify } from 'node:util';
 import { createNotionEmulator } from '../emulators/notion/index.ts';
 import { sampleNotionWorkspace } from '../emulators/samples/notionWorkspace.ts';
-import { benchDatabase, dropBenchDatabase, leastQueryRequests, machine as describeMachine, pacingEfficiency } from './common.ts';
+import { benchDatabase, dropBenchDatabase, leastQueryRequests, machine as describeMachine, pacingEfficiency, type OneWayRow } from './common.ts';
 
 const run = promisify(execFile);
 const { values } = parseArgs({ options: { records: { type: 'string', default: '1000,10000,100000' }, rps: { type: 'string', default: '3' } } });
@@ -40,26 +40,7 @@ const burst = Math.max(1, Math.round(rps));
 const token = 'secret_bench';
 const backend = process.env.BENCH_DATABASE_URL ? 'postgres' : 'pglite';
 
-interface Row {
-  records: number;
-  scenario: string;
-  pagesRead: number;
-  edited: number;
-  requests: number;
-  queries: number;
-  leastQueries: number;
-  written: number;
-  syncS: number;
-  apiSpanS: number;
-  allowedS: number;
-  pacing: number | null;
-  r429: number;
-  cpuS: number;
-  peakRssMb: number;
-  stmts: number;
-  pgRowsReturned: number | null;
-}
-const rows: Row[] = [];
+const rows: OneWayRow[] = [];
 
 async function benchSize(records: number): Promise<void> {
   const { seed, ids } = sampleNotionWorkspace({ books: records, highlightsPerBook: 0, firstBookHighlights: 0 });
