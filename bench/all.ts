@@ -3,7 +3,7 @@
  * names a server — on that PostgreSQL too: the one-way benchmark (bench/run.ts) at each size, the
  * two-way one (bench/twoWay.ts) at each size, the Google one (bench/google.ts), then jarvis-sync
  * side by side with notion2pg (bench/peer.ts, 10,000 pages, once). At 3 requests/second the
- * 100,000-record scenarios take most of the time (about 20 minutes per backend).
+ * 100,000-record scenarios take most of the time (about 30 minutes per backend in all, the peer 12 more).
  *
  * Options: --records N[,N…] (default 1000,10000,100000), --rps R (Notion's rate, default 3),
  * --edit-share S (two-way), --backend pglite|postgres|both (default: both with BENCH_DATABASE_URL,
