@@ -22,18 +22,7 @@ export interface TransportOptions {
   timeoutMs: number;
 }
 
-export function createStats(): GoogleRequestStats {
-  return { requests: 0, byEndpoint: {}, rateLimited: 0, retries: 0, waitedMs: 0 };
-}
-
-/** Zeroes the counters in place, so references held by callers stay live. */
-export function resetStats(stats: GoogleRequestStats): void {
-  stats.requests = 0;
-  stats.byEndpoint = {};
-  stats.rateLimited = 0;
-  stats.retries = 0;
-  stats.waitedMs = 0;
-}
+export { createStats, resetStats } from '../requestStats.ts';
 
 /** Statuses whose Response may not carry a body. */
 const NULL_BODY_STATUSES = new Set([101, 204, 205, 304]);

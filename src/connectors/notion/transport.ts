@@ -22,18 +22,7 @@ export interface TransportOptions {
   timeoutMs: number;
 }
 
-export function createStats(): NotionRequestStats {
-  return { requests: 0, byEndpoint: {}, rateLimited: 0, retries: 0, waitedMs: 0 };
-}
-
-/** Zeroes the counters in place, so references held by callers stay live. */
-export function resetStats(stats: NotionRequestStats): void {
-  stats.requests = 0;
-  stats.byEndpoint = {};
-  stats.rateLimited = 0;
-  stats.retries = 0;
-  stats.waitedMs = 0;
-}
+export { createStats, resetStats } from '../requestStats.ts';
 
 export function createPacedFetch(opts: TransportOptions): SdkFetch {
   const prefix = `${opts.baseUrl.replace(/\/+$/, '')}/v1/`;
