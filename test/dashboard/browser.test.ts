@@ -1,28 +1,27 @@
 /**
- * The dashboard in real headless Chromium (Debian's `chromium` package, driven by playwright-core)
+ * The dashboard in real headless Chromium (Debian's `chromium` package when installed, otherwise the
+ * one inside the `@sparticuz/chromium` dev dependency; see test/helpers/chromium.ts), driven by playwright-core
  * against a real HTTP server whose sync_logs come from real sync runs: the page asks for the API
  * token, then shows each dataset's last run with its counts, the 24-hour chart, the recent errors;
  * its Run button starts a sync with the token and follows it to the end. The screenshot is kept at
  * test/artifacts/dashboard.png and checked to be a real rendering, not a blank page.
  *
- * Chromium is required, not optional: without it this test fails and says how to install it.
+ * Chromium is required, not optional: where none can be had this test fails and says so.
  */
-import { existsSync, mkdirSync, readFileSync, statSync } from 'node:fs';
+import { mkdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Store } from '../../src/store/types.ts';
+import { CHROMIUM_ARGS, resolveChromium } from '../helpers/chromium.ts';
 import { openTestStore, resetTables } from '../helpers/stores.ts';
 import { syncedScenario, type DashboardScenario } from './scenario.ts';
 import { startTestServer, type TestServer } from './testServer.ts';
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const API_TOKEN = 'dashboard-test-token-7f3a';
 const ARTIFACT = fileURLToPath(new URL('../artifacts/dashboard.png', import.meta.url));
 const EMPTY_ARTIFACT = fileURLToPath(new URL('../artifacts/dashboard-empty.png', import.meta.url));
-// Headless as root in a sandbox with no network: the flags node-svc machines need.
-const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
 
 /** Columns of the datasets table, by index. */
 const COL = { lastRun: 1, status: 2, duration: 3, created: 4, updated: 5, deleted: 6, unchanged: 7, errors: 8, conflicts: 9, day: 10 };
@@ -37,17 +36,11 @@ describe('dashboard in headless Chromium', () => {
   const problems: string[] = [];
 
   beforeAll(async () => {
-    if (!existsSync(CHROMIUM)) {
-      throw new Error(
-        `Chromium not found at ${CHROMIUM}. The dashboard browser test needs Debian's chromium package: ` +
-          `as root, \`apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends chromium\` ` +
-          `(.ci/run does this). \`npx playwright install\` does not work here. Set CHROMIUM_PATH to use another Chromium binary.`,
-      );
-    }
+    const { executablePath } = await resolveChromium();
     store = await openTestStore('pglite');
     sc = await syncedScenario(store);
     server = await startTestServer(sc.ctx, { token: API_TOKEN, mode: 'demo' });
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
+    browser = await chromium.launch({ executablePath, args: CHROMIUM_ARGS });
     context = await browser.newContext({ viewport: { width: 1280, height: 800 }, locale: 'en-US', timezoneId: 'UTC', colorScheme: 'light' });
     page = await context.newPage();
     page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
