@@ -12,11 +12,21 @@ import type { QueryResult, Sql, Store } from './types.ts';
 /** Driver error codes that mean "the connection failed", as opposed to "the SQL failed". */
 const CONNECTION_CODES = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'ETIMEDOUT', 'ECONNRESET', '28P01', '28000', '3D000']);
 
+/** libpq's sslmode values, plus node-postgres' own `no-verify`. */
+const SSL_MODES = ['disable', 'allow', 'prefer', 'require', 'verify-ca', 'verify-full', 'no-verify'];
+
 /**
  * The pool config for a connection string. `sslmode` gets libpq's meaning (what psql does with the
  * same string): `require` encrypts without verifying the certificate, which is what Supabase's
  * connection strings expect; `verify-full` verifies. pg 8 would otherwise treat `require` as
  * `verify-full` and reject Supabase's certificate. An explicit `uselibpqcompat` in the URL wins.
+ *
+ * `no-verify` is node-postgres' own mode (encrypted, certificate not verified): pg-connection-string
+ * only understands it outside its libpq mode, where it sets `rejectUnauthorized: false` — in libpq
+ * mode it would fall through to full verification. So it is left to that branch.
+ * `allow` (libpq: try without TLS first) has no case in pg-connection-string, which would make it
+ * verify-full; node-postgres cannot fall back between the two, so it gets libpq's first attempt:
+ * no TLS. (`prefer` stays what pg-connection-string makes of it: TLS, not verified, no fallback.)
  */
 export function poolConfig(databaseUrl: string, maxConnections = 10): pg.PoolConfig {
   let url: URL;
@@ -29,7 +39,17 @@ export function poolConfig(databaseUrl: string, maxConnections = 10): pg.PoolCon
     throw invalidDatabaseUrl(`scheme is "${url.protocol.replace(/:$/, '')}", not postgres`);
   }
   if (!url.hostname && !url.searchParams.get('host')) throw invalidDatabaseUrl('no host');
-  if (url.searchParams.has('sslmode') && !url.searchParams.has('uselibpqcompat')) url.searchParams.set('uselibpqcompat', 'true');
+  const sslmode = url.searchParams.get('sslmode');
+  if (sslmode !== null) {
+    if (!SSL_MODES.includes(sslmode)) throw invalidDatabaseUrl(`sslmode "${sslmode}" is not one of ${SSL_MODES.join(', ')}`);
+    const libpq = url.searchParams.get('uselibpqcompat');
+    if (sslmode === 'no-verify') {
+      if (libpq === 'true') throw invalidDatabaseUrl('sslmode=no-verify is node-postgres\' own mode and is ignored with uselibpqcompat=true; use sslmode=require (encrypted, not verified) or drop uselibpqcompat');
+    } else if (libpq === null) {
+      url.searchParams.set('uselibpqcompat', 'true');
+      if (sslmode === 'allow') url.searchParams.set('sslmode', 'disable');
+    }
+  }
   return {
     connectionString: url.toString(),
     types: pgTypesConfig(),
