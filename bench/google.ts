@@ -217,7 +217,7 @@ async function snapshot(): Promise<Snapshot> {
       const { rows: r } = await store.query<{ id: string; x: string }>(`SELECT id::text AS id, xmin::text AS x FROM ${table}`);
       rows[ds] = new Map(r.map((x) => [x.id, x.x]));
     }
-    const { rows: l } = await store.query<{ id: string; x: string }>(`SELECT dataset || ':' || record_id AS id, xmin::text AS x FROM sync_links WHERE dataset LIKE 'contacts%'`);
+    const { rows: l } = await store.query<{ id: string; x: string }>(`SELECT dataset || ':' || record_id AS id, xmin::text AS x FROM jarvis_sync.sync_links WHERE dataset LIKE 'contacts%'`);
     return { rows, links: new Map(l.map((x) => [x.id, x.x])), ...remoteSnapshot() };
   } finally {
     await store.close();

@@ -134,7 +134,7 @@ interface Snapshot {
 
 async function snapshot(store: Store): Promise<Snapshot> {
   const rows = await store.query<{ id: string; x: string }>(`SELECT id::text AS id, xmin::text AS x FROM ${TABLE}`);
-  const links = await store.query<{ id: string; x: string }>(`SELECT record_id::text AS id, xmin::text AS x FROM sync_links WHERE dataset = $1`, [DATASET]);
+  const links = await store.query<{ id: string; x: string }>(`SELECT record_id::text AS id, xmin::text AS x FROM jarvis_sync.sync_links WHERE dataset = $1`, [DATASET]);
   const cursor = await readState(store, `pg_cursor_${DATASET}`);
   const pgWindowRows = cursor
     ? Number((await store.query<{ n: string }>(`SELECT count(*)::text AS n FROM ${TABLE} WHERE updated_at >= $1`, [new Date(Date.parse(cursor) - overlapSeconds * 1000).toISOString()])).rows[0]!.n)

@@ -82,7 +82,7 @@ async function syncTwoWay(ctx: RunContext, ds: ResolvedDataset, opts: RunOptions
   const byPage = await selectRowsByKeys(store, { ...selectSpec, keyColumn: 'notion_page_id' }, [...reads.keys()].filter((id) => !linkedPages.has(id)));
   for (const r of byPage.values()) rows.set(String(r.id), r);
   const failures = targeted ? [] : await listFailures(store, ds.name);
-  const pending = targeted ? [] : (await store.query<{ record_id: string }>(`SELECT record_id FROM sync_links WHERE dataset = $1 AND notion_page_id IS NULL`, [ds.name])).rows.map((r) => r.record_id);
+  const pending = targeted ? [] : (await store.query<{ record_id: string }>(`SELECT record_id FROM jarvis_sync.sync_links WHERE dataset = $1 AND notion_page_id IS NULL`, [ds.name])).rows.map((r) => r.record_id);
   const wantedIds = [...(opts.recordIds ?? []), ...failures.filter((f) => f.source === 'postgres').map((f) => f.sourceId), ...pending, ...[...reads.values()].map((r) => r.rowId).filter((x): x is string => Boolean(x) && isUuid(x!))];
   const byId = await selectRowsByKeys(store, { ...selectSpec, keyColumn: 'id', keyType: 'uuid' }, wantedIds.filter((id) => !rows.has(id)));
   for (const r of byId.values()) rows.set(String(r.id), r);

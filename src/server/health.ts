@@ -40,7 +40,7 @@ const DAY_MS = 24 * 3_600_000;
 const SYNCS_SQL = `
   WITH runs AS (
     SELECT event_type, status, start_time, end_time
-      FROM sync_logs
+      FROM jarvis_sync.sync_logs
      WHERE start_time IS NOT NULL AND end_time IS NOT NULL AND end_time >= $1
        AND (event_type = 'full_sync_complete' OR (event_type LIKE '%\\_sync' AND event_type NOT LIKE '%\\_google\\_sync'))
   ), syncs AS (
@@ -69,7 +69,7 @@ export async function computeHealth(deps: HealthDeps): Promise<{ body: HealthRes
     const { rows: failing } = await deps.store.query<{ n: number }>(
       `SELECT count(*)::int AS n FROM (
          SELECT DISTINCT ON (event_type) event_type, status
-           FROM sync_logs
+           FROM jarvis_sync.sync_logs
           WHERE event_type LIKE '%\\_sync' AND end_time IS NOT NULL AND end_time >= $1
           ORDER BY event_type, end_time DESC
        ) latest WHERE status = 'error'`,

@@ -16,7 +16,20 @@ export { openPostgresStore, poolConfig } from './postgres.ts';
 export { openPgliteStore, DEFAULT_DATA_DIR } from './pglite.ts';
 export { StoreConnectionError, describeDatabaseUrl } from './connectionErrors.ts';
 export { DataDirInUseError } from './dataDirLock.ts';
-export { migrate, loadMigrations, MigrationError, type Migration } from './migrate.ts';
+export {
+  migrate,
+  loadMigrations,
+  appliedVersions,
+  detectLegacyLayout,
+  publicNamesNotOurs,
+  lockDownTableSql,
+  MigrationError,
+  BOOKKEEPING_SCHEMA,
+  PUBLIC_VIEWS,
+  type Migration,
+  type MigrateResult,
+  type LegacyUpgrade,
+} from './migrate.ts';
 export { assertIdentifier, quoteIdent, InvalidIdentifierError } from './identifiers.ts';
 export { readState, writeState, deleteState } from './syncState.ts';
 export { writeSyncLog, writeSyncLogs, recentSyncLogs, type SyncLogEntry, type SyncLogRow, type SyncLogStatus, type RecentSyncLogsQuery } from './syncLogs.ts';

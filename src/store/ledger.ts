@@ -64,7 +64,7 @@ interface LinkRow {
 
 /** Links of `dataset`, keyed by record id: those of `recordIds`, or all of them when null. */
 export async function readLinks(sql: Sql, dataset: string, recordIds: string[] | null): Promise<Map<string, SyncLink>> {
-  const select = 'SELECT record_id, notion_page_id, google_id, base, base_hash, notion_edited_at, pg_updated_at, synced_at FROM sync_links WHERE dataset = $1';
+  const select = 'SELECT record_id, notion_page_id, google_id, base, base_hash, notion_edited_at, pg_updated_at, synced_at FROM jarvis_sync.sync_links WHERE dataset = $1';
   const out = new Map<string, SyncLink>();
   const add = (rows: LinkRow[]) => rows.forEach((r) => out.set(r.record_id, toLink(r)));
   if (recordIds === null) {
@@ -84,7 +84,7 @@ export async function upsertLinks(sql: Sql, dataset: string, links: SyncLinkInpu
     .filter((c) => c !== 'record_id')
     .map((c) => `${c} = excluded.${c}`)
     .join(', ');
-  const text = `INSERT INTO sync_links (dataset, ${Object.keys(LINK_COLUMNS).join(', ')})
+  const text = `INSERT INTO jarvis_sync.sync_links (dataset, ${Object.keys(LINK_COLUMNS).join(', ')})
     SELECT $2, x.record_id, x.notion_page_id, x.google_id, x.base, x.base_hash, x.notion_edited_at, x.pg_updated_at, coalesce(x.synced_at, now())
     FROM ${recordset(LINK_COLUMNS)}
     ON CONFLICT (dataset, record_id) DO UPDATE SET ${set}`;
@@ -112,7 +112,7 @@ export async function upsertLinks(sql: Sql, dataset: string, links: SyncLinkInpu
 export async function deleteLinks(sql: Sql, dataset: string, recordIds: string[]): Promise<number> {
   let n = 0;
   for (const chunk of chunks([...new Set(recordIds)])) {
-    n += (await sql.query('DELETE FROM sync_links WHERE dataset = $1 AND record_id = ANY($2::uuid[])', [dataset, chunk])).rowCount;
+    n += (await sql.query('DELETE FROM jarvis_sync.sync_links WHERE dataset = $1 AND record_id = ANY($2::uuid[])', [dataset, chunk])).rowCount;
   }
   return n;
 }
@@ -124,7 +124,7 @@ export async function recordFailures(sql: Sql, dataset: string, failures: Array<
   for (const chunk of chunks([...unique.values()])) {
     const payload = chunk.map((f) => ({ source: f.source, source_id: f.sourceId, error: f.error }));
     await sql.query(
-      `INSERT INTO sync_failures (dataset, source, source_id, error)
+      `INSERT INTO jarvis_sync.sync_failures (dataset, source, source_id, error)
        SELECT $2, x.source, x.source_id, x.error FROM ${recordset(columns)}
        ON CONFLICT (dataset, source, source_id) DO UPDATE
          SET error = excluded.error, attempts = sync_failures.attempts + 1, last_failed_at = now()`,
@@ -137,7 +137,7 @@ export async function recordFailures(sql: Sql, dataset: string, failures: Array<
 export async function clearFailures(sql: Sql, dataset: string, source: string, sourceIds: string[]): Promise<number> {
   let n = 0;
   for (const chunk of chunks([...new Set(sourceIds)])) {
-    n += (await sql.query('DELETE FROM sync_failures WHERE dataset = $1 AND source = $2 AND source_id = ANY($3::text[])', [dataset, source, chunk])).rowCount;
+    n += (await sql.query('DELETE FROM jarvis_sync.sync_failures WHERE dataset = $1 AND source = $2 AND source_id = ANY($3::text[])', [dataset, source, chunk])).rowCount;
   }
   return n;
 }
@@ -154,7 +154,7 @@ export async function listFailures(sql: Sql, dataset: string, source?: string): 
     last_failed_at: Date;
   }>(
     `SELECT dataset, source, source_id, error, attempts, first_failed_at, last_failed_at
-     FROM sync_failures WHERE dataset = $1 AND ($2::text IS NULL OR source = $2)
+     FROM jarvis_sync.sync_failures WHERE dataset = $1 AND ($2::text IS NULL OR source = $2)
      ORDER BY first_failed_at, source, source_id`,
     [dataset, source ?? null],
   );

@@ -49,7 +49,7 @@ export async function writeSyncLogs(sql: Sql, entries: SyncLogEntry[]): Promise<
     created_at: e.createdAt ?? null,
   }));
   await sql.query(
-    `INSERT INTO sync_logs (id, event_type, status, message, details, start_time, end_time, created_at)
+    `INSERT INTO jarvis_sync.sync_logs (id, event_type, status, message, details, start_time, end_time, created_at)
      SELECT x.id, x.event_type, x.status, x.message, x.details, x.start_time, x.end_time, coalesce(x.created_at, now())
      FROM jsonb_to_recordset($1::jsonb) AS x(id uuid, event_type text, status text, message text, details jsonb,
                                              start_time timestamptz, end_time timestamptz, created_at timestamptz)`,
@@ -79,7 +79,7 @@ export async function recentSyncLogs(sql: Sql, q: RecentSyncLogsQuery): Promise<
     end_time: Date | null;
   }>(
     `SELECT id, event_type, status, message, details, created_at, start_time, end_time
-     FROM sync_logs
+     FROM jarvis_sync.sync_logs
      WHERE ($1::text IS NULL OR event_type = $1)
        AND ($2::text IS NULL OR status = $2)
        AND ($3::timestamptz IS NULL OR created_at >= $3)

@@ -60,15 +60,19 @@ export async function openTestStore(kind: StoreKind, opts: { migrate?: boolean }
 }
 
 /**
- * Empties every table except schema_migrations, in one statement. DELETE rather than TRUNCATE:
- * on a real server TRUNCATE recreates files and costs ~40 ms, DELETE of a few test rows ~2 ms.
+ * Empties every dataset table (current schema) and jarvis-sync's bookkeeping (schema jarvis_sync),
+ * in one statement. Kept: the migrations record and jarvis_sync.owned_tables, which describe the
+ * schema rather than hold data. DELETE rather than TRUNCATE: on a real server TRUNCATE recreates
+ * files and costs ~40 ms, DELETE of a few test rows ~2 ms.
  */
 export async function resetTables(store: Store): Promise<void> {
   await store.query(`DO $$
     DECLARE t text;
     BEGIN
-      FOR t IN SELECT tablename FROM pg_tables WHERE schemaname = current_schema() AND tablename <> 'schema_migrations' LOOP
-        EXECUTE format('DELETE FROM %I', t);
+      FOR t IN SELECT format('%I.%I', schemaname, tablename) FROM pg_tables
+                WHERE schemaname = current_schema()
+                   OR (schemaname = 'jarvis_sync' AND tablename NOT IN ('schema_migrations', 'owned_tables')) LOOP
+        EXECUTE 'DELETE FROM ' || t;
       END LOOP;
     END $$`);
 }

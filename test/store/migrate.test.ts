@@ -1,13 +1,16 @@
+import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadMigrations, migrate, openStore, type Migration, type Store } from '../../src/store/index.ts';
 import { createTestDatabase, openTestStore, storeBackends } from '../helpers/stores.ts';
 
 const DATASET_TABLES = ['books', 'highlights', 'meetings', 'tasks', 'reflections', 'journals', 'contacts', 'calendar_events', 'emails'];
 
+/** Columns of `table` (schema-qualified, or in the current schema) with their types. */
 async function columns(store: Store, table: string): Promise<Record<string, string>> {
+  const [schema, name] = table.includes('.') ? table.split('.') : [null, table];
   const { rows } = await store.query<{ column_name: string; data_type: string; udt_name: string }>(
-    `SELECT column_name, data_type, udt_name FROM information_schema.columns WHERE table_schema = current_schema() AND table_name = $1`,
-    [table],
+    `SELECT column_name, data_type, udt_name FROM information_schema.columns WHERE table_schema = coalesce($2, current_schema()) AND table_name = $1`,
+    [name, schema],
   );
   return Object.fromEntries(rows.map((r) => [r.column_name, r.data_type === 'ARRAY' ? `${r.udt_name.slice(1)}[]` : r.udt_name]));
 }
@@ -33,26 +36,26 @@ describe.each(storeBackends())('migrate on %s', (kind) => {
   it('applies every migration once and records it', async () => {
     const all = await loadMigrations();
     expect(applied).toEqual(all.map((m) => m.file));
-    const { rows } = await store.query('SELECT version, name, applied_at FROM schema_migrations ORDER BY version');
+    const { rows } = await store.query('SELECT version, name, applied_at FROM jarvis_sync.schema_migrations ORDER BY version');
     expect(rows.map((r) => r.version)).toEqual(all.map((m) => m.version));
     expect(rows[0].name).toBe('core');
     expect(rows[0].applied_at).toBeInstanceOf(Date);
   });
 
   it('is a no-op the second time', async () => {
-    const before = await store.query('SELECT version, applied_at FROM schema_migrations ORDER BY version');
+    const before = await store.query('SELECT version, applied_at FROM jarvis_sync.schema_migrations ORDER BY version');
     expect(await migrate(store)).toEqual({ applied: [] });
-    const after = await store.query('SELECT version, applied_at FROM schema_migrations ORDER BY version');
+    const after = await store.query('SELECT version, applied_at FROM jarvis_sync.schema_migrations ORDER BY version');
     expect(after.rows).toEqual(before.rows);
   });
 
   it('creates the spec tables with their columns', async () => {
-    expect(await columns(store, 'sync_state')).toEqual({ key: 'text', value: 'text', updated_at: 'timestamptz' });
-    expect(await columns(store, 'sync_logs')).toEqual({
+    expect(await columns(store, 'jarvis_sync.sync_state')).toEqual({ key: 'text', value: 'text', updated_at: 'timestamptz' });
+    expect(await columns(store, 'jarvis_sync.sync_logs')).toEqual({
       id: 'uuid', event_type: 'text', status: 'text', message: 'text', details: 'jsonb', created_at: 'timestamptz', start_time: 'timestamptz', end_time: 'timestamptz',
     });
-    expect(await columns(store, 'sync_links')).toMatchObject({ dataset: 'text', record_id: 'uuid', base: 'jsonb', notion_edited_at: 'timestamptz' });
-    expect(await columns(store, 'sync_failures')).toMatchObject({ source_id: 'text', attempts: 'int4' });
+    expect(await columns(store, 'jarvis_sync.sync_links')).toMatchObject({ dataset: 'text', record_id: 'uuid', base: 'jsonb', notion_edited_at: 'timestamptz' });
+    expect(await columns(store, 'jarvis_sync.sync_failures')).toMatchObject({ source_id: 'text', attempts: 'int4' });
   });
 
   it('creates every dataset table with the standard columns and typed fields', async () => {
@@ -110,7 +113,7 @@ describe.each(storeBackends())('migrate on %s', (kind) => {
     await expect(migrate(store, { migrations: broken })).rejects.toThrow(/9002_bad\.sql.*no_such_function/);
     const { rows } = await store.query(`SELECT to_regclass('mig_probe') AS a, to_regclass('mig_probe2') AS b, to_regclass('mig_probe3') AS c`);
     expect(rows[0]).toEqual({ a: 'mig_probe', b: null, c: null });
-    const versions = (await store.query('SELECT version FROM schema_migrations')).rows.map((r) => r.version);
+    const versions = (await store.query('SELECT version FROM jarvis_sync.schema_migrations')).rows.map((r) => r.version);
     expect(versions).toContain('9001');
     expect(versions).not.toContain('9002');
   });
@@ -123,7 +126,7 @@ describe('concurrent migrate on pglite', () => {
       const [a, b] = await Promise.all([migrate(store), migrate(store)]);
       const all = (await loadMigrations()).map((m) => m.file);
       expect([...a.applied, ...b.applied].sort()).toEqual(all);
-      expect((await store.query('SELECT count(*) AS n FROM schema_migrations')).rows[0].n).toBe(all.length);
+      expect((await store.query('SELECT count(*) AS n FROM jarvis_sync.schema_migrations')).rows[0].n).toBe(all.length);
     } finally {
       await store.close();
     }
@@ -139,7 +142,7 @@ describe.runIf(storeBackends().includes('postgres'))('concurrent migrate on post
       const all = (await loadMigrations()).map((m) => m.file);
       // Each file applied by exactly one of them, none twice, none failed.
       expect([...a.applied, ...b.applied].sort()).toEqual(all);
-      const { rows } = await s1.query('SELECT version FROM schema_migrations ORDER BY version');
+      const { rows } = await s1.query('SELECT version FROM jarvis_sync.schema_migrations ORDER BY version');
       expect(rows.length).toBe(all.length);
     } finally {
       await Promise.all([s1.close(), s2.close()]);
@@ -155,7 +158,11 @@ describe.runIf(storeBackends().includes('postgres'))('concurrent migrate on post
       await control.query('CREATE TABLE race_probe (n int)');
       // The probe migration blocks on a lock the test holds, so both migrators are in flight at once.
       const gate = 'migration-race-gate';
-      const releaseGate = (await control.tryLock(gate))!;
+      // A session advisory lock on a connection of its own (the store has no such primitive).
+      const gateClient = new pg.Client({ connectionString: db.url });
+      await gateClient.connect();
+      await gateClient.query(`SELECT pg_advisory_lock(hashtextextended($1, 0))`, [gate]);
+      const releaseGate = () => gateClient.end();
       const probe: Migration = {
         version: '9100', name: 'probe', file: '9100_probe.sql',
         sql: `SELECT pg_advisory_xact_lock(hashtextextended('${gate}', 0)); INSERT INTO race_probe VALUES (1);`,

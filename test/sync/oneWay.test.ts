@@ -209,7 +209,7 @@ describe.each(storeBackends())('one-way sync on %s', (kind) => {
     expect(second).toMatchObject({ status: 'success', created: 1 });
     const { rows } = await store.query('SELECT count(*)::int AS n FROM books WHERE notion_page_id = $1', [victim]);
     expect(rows[0].n).toBe(1);
-    const failures = await store.query(`SELECT count(*)::int AS n FROM sync_failures WHERE dataset = 'books'`);
+    const failures = await store.query(`SELECT count(*)::int AS n FROM jarvis_sync.sync_failures WHERE dataset = 'books'`);
     expect(failures.rows[0].n).toBe(0);
   });
 

@@ -361,7 +361,7 @@ describe.each(storeBackends())('two-way sync on %s', (kind) => {
     expect(r.errors.map((e) => e.error).join('\n')).toMatch(/Someday maybe/);
     expect(r.errors).toHaveLength(2);
     expect(plain(h.emulator.getPage(c!.id)!, 'Name')).toBe('Fine edit');
-    const { rows } = await store.query(`SELECT count(*)::int AS n FROM sync_failures WHERE dataset = 'tasks'`);
+    const { rows } = await store.query(`SELECT count(*)::int AS n FROM jarvis_sync.sync_failures WHERE dataset = 'tasks'`);
     expect(rows[0].n).toBe(2);
     // Fixed in Postgres: the next run retries them and they land.
     await store.query(`UPDATE tasks SET notes = 'short', status = 'Done' WHERE notion_page_id = ANY($1)`, [[a!.id, b!.id]]);
@@ -397,7 +397,7 @@ describe.each(storeBackends())('two-way sync on %s', (kind) => {
     await store.query(`UPDATE meetings SET title = 'dry postgres' WHERE notion_page_id = $1`, [a!.id]);
     await store.query(`UPDATE meetings SET summary = 'dry summary' WHERE notion_page_id = $1`, [b!.id]);
     await store.query(`INSERT INTO meetings (title) VALUES ('dry new')`);
-    const snapshot = async () => ({ rows: (await store.query('SELECT * FROM meetings ORDER BY id')).rows, logs: (await store.query('SELECT count(*)::int AS n FROM sync_logs')).rows[0].n, links: (await store.query('SELECT * FROM sync_links ORDER BY record_id')).rows });
+    const snapshot = async () => ({ rows: (await store.query('SELECT * FROM meetings ORDER BY id')).rows, logs: (await store.query('SELECT count(*)::int AS n FROM sync_logs')).rows[0].n, links: (await store.query('SELECT * FROM jarvis_sync.sync_links ORDER BY record_id')).rows });
     const before = await snapshot();
     const writes = h.notionWrites();
     const r = await sync('meetings', { dryRun: true });

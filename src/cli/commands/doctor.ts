@@ -24,7 +24,7 @@ import { createNotionConnector, type DataSourceInfo, type NotionConnector } from
 import { syncOrder } from '../../datasets/index.ts';
 import { silentLogger, type Logger } from '../../lib/logger.ts';
 import { createScheduler } from '../../scheduler/index.ts';
-import { DataDirInUseError, loadMigrations, openStore, type Store } from '../../store/index.ts';
+import { appliedVersions, DataDirInUseError, detectLegacyLayout, loadMigrations, openStore, publicNamesNotOurs, type Store } from '../../store/index.ts';
 import { UsageError, type ParsedCommand } from '../args.ts';
 
 export interface CheckResult {
@@ -105,13 +105,18 @@ async function checkDatabase(config: Config): Promise<CheckResult> {
   try {
     const { rows } = await store.query<{ v: string }>(`SELECT current_setting('server_version') AS v`);
     const version = rows[0]?.v ? `PostgreSQL ${rows[0].v.split(' ')[0]}` : 'PostgreSQL';
-    const { rows: t } = await store.query<{ ok: boolean }>(`SELECT to_regclass('schema_migrations') IS NOT NULL AS ok`);
-    const applied = t[0]?.ok ? new Set((await store.query<{ version: string }>('SELECT version FROM schema_migrations')).rows.map((r) => r.version)) : new Set<string>();
+    if (await detectLegacyLayout(store)) {
+      return { name, ok: false, detail: `${where} (${version}) was migrated by an earlier jarvis-sync, which kept its bookkeeping in schema public`, fix: 'run `jarvis-sync migrate` (the service also does when it starts): it moves sync_state, sync_logs and the ledger into schema jarvis_sync, data kept' };
+    }
+    const applied = await appliedVersions(store);
     const pending = (await loadMigrations()).filter((m) => !applied.has(m.version));
     if (pending.length) {
       return { name, ok: false, detail: `${where} (${version}) is reachable, but ${pending.length} migration(s) are not applied: ${pending.map((m) => m.file).join(', ')}`, fix: 'run `jarvis-sync migrate` (the service also applies them when it starts)' };
     }
-    return { name, ok: true, detail: `${where} (${version}), ${applied.size} migrations applied` };
+    // Not a failure (jarvis-sync never reads them), but the spec's queries on these names would read
+    // another tool's table instead of jarvis-sync's.
+    const notOurs = (await publicNamesNotOurs(store)).map((n) => `\`${n}\` in schema public is not jarvis-sync's (another tool's): jarvis-sync's is jarvis_sync.${n}, query that one`);
+    return { name, ok: true, detail: `${where} (${version}), ${applied.size} migrations applied${notOurs.map((s) => `; ${s}`).join('')}` };
   } catch (e) {
     return { name, ok: false, detail: `${where}: ${(e as Error).message}`, fix: 'check that the database user may read and create tables' };
   } finally {

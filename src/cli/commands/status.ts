@@ -78,7 +78,7 @@ export async function statusCommand(cmd: ParsedCommand, config: Config, logger: 
 
 /** The report, or null when the database has no sync_logs table yet. */
 export async function readStatus(sql: Sql, config: Config, now: number): Promise<StatusReport | null> {
-  const { rows: exists } = await sql.query<{ ok: boolean }>(`SELECT to_regclass('sync_logs') IS NOT NULL AS ok`);
+  const { rows: exists } = await sql.query<{ ok: boolean }>(`SELECT to_regclass('jarvis_sync.sync_logs') IS NOT NULL AS ok`);
   if (!exists[0]?.ok) return null;
   const steps = datasetSteps(config);
   const inProgress = await locksHeld(sql, steps);
@@ -87,13 +87,13 @@ export async function readStatus(sql: Sql, config: Config, now: number): Promise
 
   const { rows: last } = await sql.query<{ event_type: string; status: string; message: string | null; details: Record<string, unknown> | null; created_at: Date; start_time: Date | null; end_time: Date | null }>(
     `SELECT DISTINCT ON (event_type) event_type, status, message, details, created_at, start_time, end_time
-       FROM sync_logs
+       FROM jarvis_sync.sync_logs
       WHERE event_type LIKE '%\\_sync'
       ORDER BY event_type, created_at DESC`,
   );
   const { rows: counts } = await sql.query<{ event_type: string; runs: number; failed: number }>(
     `SELECT event_type, count(*)::int AS runs, count(*) FILTER (WHERE status <> 'success')::int AS failed
-       FROM sync_logs
+       FROM jarvis_sync.sync_logs
       WHERE event_type LIKE '%\\_sync' AND created_at >= $1
       GROUP BY event_type`,
     [new Date(now - DAY_MS)],

@@ -270,7 +270,7 @@ export async function loadDashboard(deps: DashboardDeps): Promise<DashboardData>
        FROM unnest($1::text[]) AS e(event_type)
        CROSS JOIN LATERAL (
          SELECT s.id, s.status, s.message, s.details, s.created_at, s.start_time, s.end_time
-         FROM sync_logs s
+         FROM jarvis_sync.sync_logs s
          WHERE s.event_type = e.event_type
          ORDER BY s.created_at DESC, s.id
          LIMIT 1
@@ -284,7 +284,7 @@ export async function loadDashboard(deps: DashboardDeps): Promise<DashboardData>
               sum(${jsonNumber('created')} + ${jsonNumber('updated')} + ${jsonNumber('deleted')} + ${jsonNumber('restored')})::float8 AS records,
               sum(${jsonNumber('errors')})::float8 AS errors,
               sum(${jsonNumber('conflicts')})::float8 AS conflicts
-       FROM sync_logs
+       FROM jarvis_sync.sync_logs
        WHERE event_type = ANY($1::text[]) AND created_at >= $2
        GROUP BY 1, 2`,
       [syncEvents, new Date(from)],
@@ -292,7 +292,7 @@ export async function loadDashboard(deps: DashboardDeps): Promise<DashboardData>
     // `full_sync_complete` rows only count the failed datasets, whose own rows are listed already.
     store.query<{ id: string; event_type: string; message: string | null; details: unknown; created_at: Date }>(
       `SELECT id, event_type, message, details, created_at
-       FROM sync_logs
+       FROM jarvis_sync.sync_logs
        WHERE status = 'error' AND event_type <> 'full_sync_complete'
        ORDER BY created_at DESC, id
        LIMIT $1`,
@@ -300,7 +300,7 @@ export async function loadDashboard(deps: DashboardDeps): Promise<DashboardData>
     ),
     store.query<{ id: string; event_type: string; message: string | null; details: unknown; created_at: Date }>(
       `SELECT id, event_type, message, details, created_at
-       FROM sync_logs
+       FROM jarvis_sync.sync_logs
        WHERE event_type = ANY($1::text[])
        ORDER BY created_at DESC, id
        LIMIT $2`,

@@ -27,7 +27,7 @@ ALTER TABLE meetings
 CREATE UNIQUE INDEX IF NOT EXISTS meetings_notion_page_id_key ON meetings (notion_page_id);
 CREATE INDEX IF NOT EXISTS meetings_updated_at_idx ON meetings (updated_at);
 CREATE OR REPLACE TRIGGER meetings_set_updated_at BEFORE UPDATE ON meetings
-    FOR EACH ROW EXECUTE FUNCTION jarvis_set_updated_at();
+    FOR EACH ROW EXECUTE FUNCTION jarvis_sync.set_updated_at();
 
 -- tasks: two-way Notion ⇄ Postgres
 CREATE TABLE IF NOT EXISTS tasks (id uuid PRIMARY KEY DEFAULT gen_random_uuid());
@@ -48,7 +48,7 @@ CREATE UNIQUE INDEX IF NOT EXISTS tasks_notion_page_id_key ON tasks (notion_page
 CREATE INDEX IF NOT EXISTS tasks_updated_at_idx ON tasks (updated_at);
 CREATE INDEX IF NOT EXISTS tasks_meeting_id_idx ON tasks (meeting_id);
 CREATE OR REPLACE TRIGGER tasks_set_updated_at BEFORE UPDATE ON tasks
-    FOR EACH ROW EXECUTE FUNCTION jarvis_set_updated_at();
+    FOR EACH ROW EXECUTE FUNCTION jarvis_sync.set_updated_at();
 
 -- reflections: two-way Notion ⇄ Postgres
 CREATE TABLE IF NOT EXISTS reflections (id uuid PRIMARY KEY DEFAULT gen_random_uuid());
@@ -66,7 +66,7 @@ ALTER TABLE reflections
 CREATE UNIQUE INDEX IF NOT EXISTS reflections_notion_page_id_key ON reflections (notion_page_id);
 CREATE INDEX IF NOT EXISTS reflections_updated_at_idx ON reflections (updated_at);
 CREATE OR REPLACE TRIGGER reflections_set_updated_at BEFORE UPDATE ON reflections
-    FOR EACH ROW EXECUTE FUNCTION jarvis_set_updated_at();
+    FOR EACH ROW EXECUTE FUNCTION jarvis_sync.set_updated_at();
 
 -- journals: two-way Notion ⇄ Postgres
 CREATE TABLE IF NOT EXISTS journals (id uuid PRIMARY KEY DEFAULT gen_random_uuid());
@@ -84,7 +84,7 @@ ALTER TABLE journals
 CREATE UNIQUE INDEX IF NOT EXISTS journals_notion_page_id_key ON journals (notion_page_id);
 CREATE INDEX IF NOT EXISTS journals_updated_at_idx ON journals (updated_at);
 CREATE OR REPLACE TRIGGER journals_set_updated_at BEFORE UPDATE ON journals
-    FOR EACH ROW EXECUTE FUNCTION jarvis_set_updated_at();
+    FOR EACH ROW EXECUTE FUNCTION jarvis_sync.set_updated_at();
 
 -- books: one-way Notion → Postgres
 CREATE TABLE IF NOT EXISTS books (id uuid PRIMARY KEY DEFAULT gen_random_uuid());
@@ -105,7 +105,7 @@ ALTER TABLE books
 CREATE UNIQUE INDEX IF NOT EXISTS books_notion_page_id_key ON books (notion_page_id);
 CREATE INDEX IF NOT EXISTS books_updated_at_idx ON books (updated_at);
 CREATE OR REPLACE TRIGGER books_set_updated_at BEFORE UPDATE ON books
-    FOR EACH ROW EXECUTE FUNCTION jarvis_set_updated_at();
+    FOR EACH ROW EXECUTE FUNCTION jarvis_sync.set_updated_at();
 
 -- highlights: one-way Notion → Postgres
 CREATE TABLE IF NOT EXISTS highlights (id uuid PRIMARY KEY DEFAULT gen_random_uuid());
@@ -125,7 +125,7 @@ CREATE UNIQUE INDEX IF NOT EXISTS highlights_notion_page_id_key ON highlights (n
 CREATE INDEX IF NOT EXISTS highlights_updated_at_idx ON highlights (updated_at);
 CREATE INDEX IF NOT EXISTS highlights_book_id_idx ON highlights (book_id);
 CREATE OR REPLACE TRIGGER highlights_set_updated_at BEFORE UPDATE ON highlights
-    FOR EACH ROW EXECUTE FUNCTION jarvis_set_updated_at();
+    FOR EACH ROW EXECUTE FUNCTION jarvis_sync.set_updated_at();
 
 -- contacts: three-way Google ⇄ Postgres ⇄ Notion
 CREATE TABLE IF NOT EXISTS contacts (id uuid PRIMARY KEY DEFAULT gen_random_uuid());
@@ -151,7 +151,7 @@ CREATE INDEX IF NOT EXISTS contacts_updated_at_idx ON contacts (updated_at);
 -- contacts are matched across sources by email before a new one is created
 CREATE INDEX IF NOT EXISTS contacts_emails_idx ON contacts USING gin (emails);
 CREATE OR REPLACE TRIGGER contacts_set_updated_at BEFORE UPDATE ON contacts
-    FOR EACH ROW EXECUTE FUNCTION jarvis_set_updated_at();
+    FOR EACH ROW EXECUTE FUNCTION jarvis_sync.set_updated_at();
 
 -- calendar_events: one-way Google Calendar → Postgres
 CREATE TABLE IF NOT EXISTS calendar_events (id uuid PRIMARY KEY DEFAULT gen_random_uuid());
@@ -184,7 +184,7 @@ CREATE UNIQUE INDEX IF NOT EXISTS calendar_events_google_event_id_key ON calenda
 CREATE INDEX IF NOT EXISTS calendar_events_updated_at_idx ON calendar_events (updated_at);
 CREATE INDEX IF NOT EXISTS calendar_events_starts_at_idx ON calendar_events (starts_at);
 CREATE OR REPLACE TRIGGER calendar_events_set_updated_at BEFORE UPDATE ON calendar_events
-    FOR EACH ROW EXECUTE FUNCTION jarvis_set_updated_at();
+    FOR EACH ROW EXECUTE FUNCTION jarvis_sync.set_updated_at();
 
 -- emails: one-way Gmail → Postgres
 CREATE TABLE IF NOT EXISTS emails (id uuid PRIMARY KEY DEFAULT gen_random_uuid());
@@ -212,4 +212,23 @@ CREATE INDEX IF NOT EXISTS emails_updated_at_idx ON emails (updated_at);
 CREATE INDEX IF NOT EXISTS emails_sent_at_idx ON emails (sent_at);
 CREATE INDEX IF NOT EXISTS emails_thread_id_idx ON emails (thread_id);
 CREATE OR REPLACE TRIGGER emails_set_updated_at BEFORE UPDATE ON emails
-    FOR EACH ROW EXECUTE FUNCTION jarvis_set_updated_at();
+    FOR EACH ROW EXECUTE FUNCTION jarvis_sync.set_updated_at();
+
+-- Row level security on, no grants to PUBLIC or Supabase's API roles (anon, authenticated; absent
+-- on plain PostgreSQL): only the owner jarvis-sync connects as reads and writes these tables. An
+-- app that should read one grants it and adds a policy (README, "Tables, RLS and the Data API").
+DO $$
+DECLARE
+    t text;
+    api_role text;
+BEGIN
+    FOREACH t IN ARRAY ARRAY['meetings', 'tasks', 'reflections', 'journals', 'books', 'highlights', 'contacts', 'calendar_events', 'emails'] LOOP
+        EXECUTE format('ALTER TABLE %I ENABLE ROW LEVEL SECURITY', t);
+        EXECUTE format('REVOKE ALL ON %I FROM PUBLIC', t);
+        FOREACH api_role IN ARRAY ARRAY['anon', 'authenticated'] LOOP
+            IF EXISTS (SELECT 1 FROM pg_catalog.pg_roles WHERE rolname = api_role) THEN
+                EXECUTE format('REVOKE ALL ON %I FROM %I', t, api_role);
+            END IF;
+        END LOOP;
+    END LOOP;
+END $$;
