@@ -3,6 +3,7 @@ import type { GoogleConnector } from '../connectors/google/types.ts';
 import type { NotionConnector } from '../connectors/notion/types.ts';
 import type { Clock } from '../lib/clock.ts';
 import type { Logger } from '../lib/logger.ts';
+import type { LeaseOptions } from '../store/leases.ts';
 import type { Store } from '../store/types.ts';
 
 /** Everything a run touches, injected: the runner itself reads no globals. */
@@ -19,6 +20,8 @@ export interface RunContext {
    * throws from it to simulate a crash at exactly that point. Never set in production.
    */
   failpoint?: (name: string) => void | Promise<void>;
+  /** Per-dataset lease settings (ttl, heartbeat timers, identity); defaults suit production. */
+  lease?: Omit<LeaseOptions, 'logger'>;
 }
 
 export interface RunOptions {

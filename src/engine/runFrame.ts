@@ -1,10 +1,13 @@
 /**
- * What every dataset run shares: the per-dataset lock, timing, turning a failure or a tripped
- * valve into the run's status, and the sync_logs rows. The body only syncs.
+ * What every dataset run shares: the per-dataset lock (a lease: src/store/leases.ts), timing,
+ * turning a failure or a tripped valve into the run's status, and the sync_logs rows. The body
+ * only syncs, through the context it is handed: its writes are fenced by the lease.
  */
 import type { ResolvedDataset } from '../config/index.ts';
 import { writeSyncLogs } from '../store/index.ts';
+import { acquireLease, describeHolder, LeaseLostError } from '../store/leases.ts';
 import type { RunContext, RunOptions } from './context.ts';
+import { guardRunContext } from './leaseGuard.ts';
 import { emptyResult, summarize, type RunResult } from './result.ts';
 import { SafetyValveError } from './safetyValve.ts';
 
@@ -12,7 +15,8 @@ export async function runFramed(
   ctx: RunContext,
   ds: ResolvedDataset,
   opts: RunOptions,
-  body: (result: RunResult, started: number) => Promise<void>,
+  /** Syncs through `guarded` (ctx with lease-fenced store and connectors), never through ctx itself. */
+  body: (result: RunResult, started: number, guarded: RunContext) => Promise<void>,
   /** The lock to hold; a dataset's steps that touch the same rows share one (contacts' Google step). */
   lockName = ds.name,
 ): Promise<RunResult> {
@@ -23,15 +27,18 @@ export async function runFramed(
   const googleBefore = ctx.google?.stats.requests ?? 0;
   const result = emptyResult(ds.name, opts.full ? 'full' : 'incremental', dryRun);
 
-  const release = await store.tryLock(`jarvis-sync:dataset:${lockName}`);
-  if (!release) {
+  const acquired = await acquireLease(store, `dataset:${lockName}`, { ...ctx.lease, logger });
+  if (!acquired.ok) {
     result.status = 'locked';
-    result.message = `another sync of ${ds.name} is already running; try again when it finishes`;
+    const holder = acquired.holder ? ` (${describeHolder(acquired.holder, clock.now())})` : '';
+    result.message = `another sync of ${ds.name} is already running${holder}; try again when it finishes`;
     return result;
   }
+  const lease = acquired.lease;
+  const guarded = guardRunContext(ctx, lease);
   try {
     try {
-      await body(result, started);
+      await body(result, started, guarded);
     } catch (e) {
       result.status = e instanceof SafetyValveError ? 'aborted' : 'error';
       result.message = (e as Error).message;
@@ -41,11 +48,19 @@ export async function runFramed(
     result.googleRequests = (ctx.google?.stats.requests ?? 0) - googleBefore;
     result.durationMs = clock.now() - started;
     if (result.status === 'success' && result.errors.length) result.status = 'error';
+    if (lease.lost) {
+      // Record errors that the lost lease caused say less than the loss itself.
+      result.status = 'error';
+      result.message = (lease.signal.reason as LeaseLostError).message;
+    }
     if (!result.message) result.message = summarize(result);
     if (!dryRun) await logRun(ctx, ds, result, started);
     return result;
   } finally {
-    await release();
+    if (!(await lease.release()) && result.status !== 'error') {
+      // Lost after the last write: the run's writes all passed their fence, but say it.
+      logger.warn({ dataset: ds.name }, 'the lock was taken over just as the run finished');
+    }
   }
 }
 

@@ -25,7 +25,7 @@ interface ReadPage {
 }
 
 export async function runOneWay(ctx: RunContext, ds: ResolvedDataset, opts: RunOptions = {}): Promise<RunResult> {
-  return runFramed(ctx, ds, opts, async (result, started) => {
+  return runFramed(ctx, ds, opts, async (result, started, ctx) => {
     const cursor = await readCursor(ctx.store, ds.name);
     const full = opts.pageIds === undefined && (Boolean(opts.full) || (!cursor && opts.hours === undefined));
     result.mode = full ? 'full' : 'incremental';

@@ -24,7 +24,7 @@ import { newRecordId, postgresState, readChangedRows, rowColumns, writeRowsAndLi
 const zero = (): WriteCounts => ({ created: 0, updated: 0, deleted: 0, restored: 0 });
 
 export async function runTwoWay(ctx: RunContext, ds: ResolvedDataset, opts: RunOptions = {}): Promise<RunResult> {
-  return runFramed(ctx, ds, opts, (result, started) => syncTwoWay(ctx, ds, opts, result, started));
+  return runFramed(ctx, ds, opts, (result, started, guarded) => syncTwoWay(guarded, ds, opts, result, started));
 }
 
 async function syncTwoWay(ctx: RunContext, ds: ResolvedDataset, opts: RunOptions, result: RunResult, started: number): Promise<void> {

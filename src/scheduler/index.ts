@@ -146,7 +146,7 @@ export function createScheduler(opts: SchedulerOptions): Scheduler {
     if (locked.length) {
       logger.info(
         { schedule: job.name, run: record.id, datasets: locked },
-        `scheduled ${label}: skipped ${locked.join(', ')} — another jarvis-sync instance is syncing ${locked.length > 1 ? 'them' : 'it'} (Postgres advisory lock); a skip, not an error`,
+        `scheduled ${label}: skipped ${locked.join(', ')} — another jarvis-sync instance is syncing ${locked.length > 1 ? 'them' : 'it'} (it holds the dataset's lease); a skip, not an error`,
       );
     }
     const failed = record.results.filter((r) => r.status === 'error' || r.status === 'aborted').map((r) => r.dataset);

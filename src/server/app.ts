@@ -107,7 +107,8 @@ export function createApp(deps: AppDeps): Hono {
     const summary = { run_id: record.id, ...resultsToJson(record.results) };
     if (record.error) return c.json({ error: record.error, ...summary, status: 'error' }, 500);
     if (target !== 'all' && record.locked?.includes(target)) {
-      return c.json({ error: `another jarvis-sync instance is syncing ${target}; try again when it finishes`, run_id: record.id }, 409);
+      const lockedResult = record.results.find((r) => r.dataset === target && r.status === 'locked');
+      return c.json({ error: lockedResult?.message ?? `another jarvis-sync instance is syncing ${target}; try again when it finishes`, run_id: record.id }, 409);
     }
     return c.json(summary, 200);
   });

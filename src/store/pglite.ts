@@ -32,11 +32,6 @@ class PgliteStore implements Store {
   readonly kind = 'pglite' as const;
   private count = 0;
   private readonly guard = new TransactionGuard();
-  /**
-   * Advisory locks are re-entrant within a session and PGlite has only one, so the database alone
-   * would grant every caller in this process the same lock. The in-process set makes it exclusive.
-   */
-  private readonly heldLocks = new Set<string>();
 
   constructor(
     private readonly db: PGlite,
@@ -75,29 +70,6 @@ class PgliteStore implements Store {
         tx.end();
       }
     });
-  }
-
-  async tryLock(name: string): Promise<(() => Promise<void>) | null> {
-    this.guard.assertOutside('tryLock');
-    if (this.heldLocks.has(name)) return null;
-    this.heldLocks.add(name);
-    try {
-      // Taken in Postgres too, so it shows in pg_locks like on a server.
-      await this.run(this.db, 'SELECT pg_try_advisory_lock(hashtextextended($1, 0))', [name]);
-    } catch (e) {
-      this.heldLocks.delete(name);
-      throw e;
-    }
-    let released = false;
-    return async () => {
-      if (released) return;
-      released = true;
-      try {
-        if (!this.db.closed) await this.run(this.db, 'SELECT pg_advisory_unlock(hashtextextended($1, 0))', [name]);
-      } finally {
-        this.heldLocks.delete(name);
-      }
-    };
   }
 
   async close(): Promise<void> {

@@ -1,7 +1,7 @@
 /**
- * Store over node-postgres (DATABASE_URL: a Supabase database or any Postgres ≥ 15).
- * Advisory locks are session-level, so with Supabase use the direct connection or the session
- * pooler (port 5432), not the transaction pooler (6543).
+ * Store over node-postgres (DATABASE_URL: a Supabase database or any Postgres ≥ 15), through a
+ * direct connection or any pooler: nothing here relies on a session outliving a transaction
+ * (per-dataset locks are lease rows, src/store/leases.ts).
  */
 import pg from 'pg';
 import { connectionError, invalidDatabaseUrl, isTransientConnectionFailure, StoreConnectionError } from './connectionErrors.ts';
@@ -85,8 +85,6 @@ class PostgresStore implements Store {
   readonly kind = 'postgres' as const;
   private count = 0;
   private readonly guard = new TransactionGuard();
-  /** Release functions of locks still held, so close() can end their connections. */
-  private readonly heldLocks = new Set<() => Promise<void>>();
   private closed = false;
   /** Set once a connection worked: later connection failures are the server going away, not a bad URL. */
   private connectedBefore = false;
@@ -144,48 +142,9 @@ class PostgresStore implements Store {
     }
   }
 
-  async tryLock(name: string): Promise<(() => Promise<void>) | null> {
-    this.guard.assertOutside('tryLock');
-    // The lock belongs to the session, so the connection is held until release.
-    const client = await this.connect();
-    let ok: boolean;
-    try {
-      const r = await this.run<{ ok: boolean }>(client, 'SELECT pg_try_advisory_lock(hashtextextended($1, 0)) AS ok', [name]);
-      ok = r.rows[0].ok;
-    } catch (e) {
-      client.release(e as Error);
-      throw e;
-    }
-    if (!ok) {
-      client.release();
-      return null;
-    }
-    // A held client is outside the pool's care: a connection error on it must not crash the
-    // process. The lock dies with the connection; release() then just discards it.
-    const onError = () => {};
-    client.on('error', onError);
-    let released = false;
-    const release = async () => {
-      if (released) return;
-      released = true;
-      this.heldLocks.delete(release);
-      let broken: Error | undefined;
-      try {
-        await this.run(client, 'SELECT pg_advisory_unlock(hashtextextended($1, 0))', [name]);
-      } catch (e) {
-        broken = e as Error; // destroying the connection frees the lock as well
-      }
-      client.off('error', onError);
-      client.release(broken);
-    };
-    this.heldLocks.add(release);
-    return release;
-  }
-
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    await Promise.all([...this.heldLocks].map((release) => release()));
     await this.pool.end();
   }
 
@@ -201,8 +160,8 @@ class PostgresStore implements Store {
     } catch (e) {
       const max = this.pool.options.max ?? 10;
       if (/timeout exceeded when trying to connect/i.test((e as Error).message) && this.pool.totalCount >= max) {
-        // Not the server's fault: every pooled connection is busy (held locks, long transactions).
-        throw new Error(`all ${max} database connections of this process are in use (each held tryLock keeps one); release locks sooner or raise maxConnections`);
+        // Not the server's fault: every pooled connection is busy (long transactions).
+        throw new Error(`all ${max} database connections of this process are in use; raise maxConnections or run fewer syncs at once`);
       }
       throw connectionError(this.databaseUrl, e, { connectedBefore: this.connectedBefore });
     }

@@ -21,12 +21,6 @@ export interface Sql {
 
 export interface Store extends Sql {
   readonly kind: 'pglite' | 'postgres';
-  /**
-   * Session-level advisory lock on `name` (hashed to a bigint key). Resolves to a release function,
-   * or null when another holder (this process or another one against the same database) has it.
-   * Never blocks.
-   */
-  tryLock(name: string): Promise<(() => Promise<void>) | null>;
   /** Number of SQL statements sent so far (for benchmarks: statements per 1,000 records). */
   readonly statementCount: number;
   close(): Promise<void>;
@@ -39,7 +33,7 @@ export interface OpenStoreOptions {
   dataDir?: string;
   /** PGlite in memory (tests, demo). */
   inMemory?: boolean;
-  /** node-postgres pool size (default 10). Every lock held by tryLock occupies one connection. */
+  /** node-postgres pool size (default 10). */
   maxConnections?: number;
 }
 

@@ -259,7 +259,6 @@ describe.each(storeBackends())('fault campaign findings on %s', (kind) => {
         },
         query: (text, params) => store.query(text, params),
         exec: (script) => store.exec!(script),
-        tryLock: (name) => store.tryLock(name),
         close: () => store.close(),
         transaction: async (fn) => {
           if (!raced) {

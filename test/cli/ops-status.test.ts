@@ -14,7 +14,9 @@ import { sampleNotionWorkspace } from '../../emulators/samples/notionWorkspace.t
 import { readStatus, table } from '../../src/cli/commands/status.ts';
 import { loadConfig } from '../../src/config/index.ts';
 import { openStore, writeSyncLogs, type SyncLogEntry } from '../../src/store/index.ts';
+import { acquireLease } from '../../src/store/leases.ts';
 import type { Store } from '../../src/store/types.ts';
+import { noTimers } from '../helpers/leases.ts';
 
 const NOW = Date.parse('2026-01-05T12:00:00.000Z');
 const MIN = 60_000;
@@ -105,17 +107,20 @@ describe('status report', () => {
     expect(r.datasets.find((d) => d.dataset === 'books')).toMatchObject({ status: 'error', runs_24h: 3, failed_runs_24h: 1, message: expect.stringContaining('503') });
   });
 
-  it('a dataset whose lock another session holds is shown as running, and the sync as in progress', async () => {
+  it('a dataset whose lease another instance holds is shown as running, and the sync as in progress', async () => {
     await writeSyncLogs(store, syncAll(15));
-    const release = (await store.tryLock('jarvis-sync:dataset:highlights'))!;
+    const held = await acquireLease(store, 'dataset:highlights', { identity: { owner: 'nas pid 7', process: null }, timers: noTimers });
+    if (!held.ok) throw new Error('lease not taken');
     try {
       const r = (await readStatus(store, config, NOW))!;
       expect(r.sync_status.sync_in_progress).toBe(true);
       expect(r.datasets.find((d) => d.dataset === 'highlights')!.status).toBe('running');
       expect(r.datasets.find((d) => d.dataset === 'books')!.status).toBe('success');
     } finally {
-      await release();
+      await held.lease.release();
     }
+    // Released: no longer running.
+    expect((await readStatus(store, config, NOW))!.datasets.find((d) => d.dataset === 'highlights')!.status).toBe('success');
   });
 
   it('tables pad columns and right-align numbers', () => {

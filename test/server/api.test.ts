@@ -7,7 +7,9 @@ import { resultsToJson } from '../../src/cli/output.ts';
 import { createApp } from '../../src/server/app.ts';
 import { RunManager } from '../../src/server/runManager.ts';
 import { writeSyncLog } from '../../src/store/index.ts';
+import { acquireLease } from '../../src/store/leases.ts';
 import type { Store } from '../../src/store/types.ts';
+import { noTimers } from '../helpers/leases.ts';
 import { openTestStore, resetTables, storeBackends } from '../helpers/stores.ts';
 import { API_TOKEN, createServerHarness, gateLocks, GOOGLE_CHANNEL_TOKEN, NOTION_WEBHOOK_TOKEN, until, type ServerHarness } from './helpers.ts';
 
@@ -162,15 +164,16 @@ describe.each(storeBackends())('HTTP API on %s', (kind) => {
       await h.runs.idle();
     });
 
-    it('a dataset another process is syncing (its advisory lock is held) answers 409', async () => {
-      const release = await store.tryLock('jarvis-sync:dataset:meetings');
+    it('a dataset another process is syncing (it holds the lease) answers 409 naming the holder', async () => {
+      const held = await acquireLease(store, 'dataset:meetings', { identity: { owner: 'nas pid 7', process: null }, timers: noTimers });
+      if (!held.ok) throw new Error('lease not taken');
       try {
         const r = await json(await h.call('/sync/meetings', { method: 'POST' }));
         expect(r.status).toBe(409);
-        expect(r.body).toEqual({ error: 'another jarvis-sync instance is syncing meetings; try again when it finishes', run_id: expect.any(String) });
+        expect(r.body).toEqual({ error: expect.stringMatching(/^another sync of meetings is already running \(held by nas pid 7 since \d{4}-.*Z .*\); try again when it finishes$/), run_id: expect.any(String) });
         expect(h.runs.get(r.body.run_id)).toMatchObject({ status: 'error', locked: ['meetings'] });
       } finally {
-        await release!();
+        await held.lease.release();
       }
     });
   });
@@ -404,7 +407,12 @@ describe.each(storeBackends())('HTTP API on %s', (kind) => {
     });
 
     it('a run that fails as a whole answers 500 with its message and run id', async () => {
-      const runs = new RunManager({ context: { ...h.ctx, store: Object.assign(Object.create(store), { tryLock: async () => { throw new Error('lock table exploded'); } }) }, logger: h.ctx.logger, clock: h.clock });
+      const runs = new RunManager({ context: { ...h.ctx, store: Object.assign(Object.create(store), {
+        query: async (text: string, params?: unknown[]) => {
+          if (/jarvis_sync\.leases/.test(text)) throw new Error('lock table exploded');
+          return store.query(text, params);
+        },
+      }) }, logger: h.ctx.logger, clock: h.clock });
       const app = createApp({ runs, store, config: h.config, logger: h.ctx.logger, clock: h.clock, webhooks: h.webhooks, timers: h.timers });
       const r = await app.request('/sync/meetings', { method: 'POST', headers: { authorization: `Bearer ${API_TOKEN}` } });
       expect(r.status).toBe(500);

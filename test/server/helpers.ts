@@ -90,16 +90,17 @@ export async function until(predicate: () => boolean, what = 'condition', turns 
 }
 
 /**
- * Holds every run at its dataset lock until `release()`: `tryLock` waits on a gate. Makes "a run
+ * Holds every run at its dataset lock until `release()`: taking the lease waits on a gate. Makes "a run
  * is in progress" a fact rather than a race.
  */
 export function gateLocks(store: Store): { store: Store; release(): void; close(): void; waiting(): number } {
   let open = false;
   const waiters: Array<() => void> = [];
   const gated = Object.create(store) as Store;
-  gated.tryLock = async (name: string) => {
-    if (!open) await new Promise<void>((resolve) => waiters.push(resolve));
-    return store.tryLock(name);
+  // A run's first statement takes its dataset lease (src/store/leases.ts): hold that one.
+  gated.query = async (text: string, params?: unknown[]) => {
+    if (!open && /^\s*INSERT INTO jarvis_sync\.leases\b/.test(text)) await new Promise<void>((resolve) => waiters.push(resolve));
+    return store.query(text, params);
   };
   return {
     store: gated,

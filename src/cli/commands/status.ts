@@ -17,6 +17,7 @@ import { systemClock, type Clock } from '../../lib/clock.ts';
 import type { Logger } from '../../lib/logger.ts';
 import { computeHealth, type HealthResponse } from '../../server/health.ts';
 import { DataDirInUseError, openStore } from '../../store/index.ts';
+import { activeLeases } from '../../store/leases.ts';
 import type { Sql, Store } from '../../store/types.ts';
 import { UsageError, type ParsedCommand } from '../args.ts';
 
@@ -157,16 +158,12 @@ function rank(name: string): number {
  */
 async function locksHeld(sql: Sql, steps: Array<{ name: string }>): Promise<string[]> {
   try {
-    const { rows } = await sql.query<{ name: string }>(
-      `SELECT d.name FROM unnest($1::text[]) AS d(name)
-        WHERE EXISTS (SELECT 1 FROM pg_locks l
-                       WHERE l.locktype = 'advisory' AND l.granted AND l.objsubid = 1
-                         AND ((l.classid::bigint << 32) | l.objid::bigint) = hashtextextended('jarvis-sync:dataset:' || d.name, 0))`,
-      [steps.map((s) => s.name)],
-    );
-    return rows.map((r) => r.name);
-  } catch {
-    return []; // pg_locks not readable (a restricted role): report "not in progress" rather than fail
+    const held = await activeLeases(sql, steps.map((s) => `dataset:${s.name}`));
+    return held.map((h) => h.name.replace(/^dataset:/, ''));
+  } catch (e) {
+    // A database not migrated to leases yet has no such table: nothing of this version runs on it.
+    if ((e as { code?: string }).code === '42P01') return [];
+    throw e;
   }
 }
 

@@ -19,7 +19,7 @@ export const CALENDAR_ID_KEY = 'calendar_sync_calendar_id';
 const DAY = 86_400_000;
 
 export async function runCalendar(ctx: RunContext, ds: ResolvedDataset, opts: RunOptions = {}): Promise<RunResult> {
-  return runFramed(ctx, ds, opts, (result, started) => syncCalendar(ctx, ds, opts, result, started));
+  return runFramed(ctx, ds, opts, (result, started, guarded) => syncCalendar(guarded, ds, opts, result, started));
 }
 
 async function syncCalendar(ctx: RunContext, ds: ResolvedDataset, opts: RunOptions, result: RunResult, started: number): Promise<void> {

@@ -29,7 +29,7 @@ type Row = Record<string, any>;
 export async function runContactsGoogle(ctx: RunContext, ds: ResolvedDataset, opts: RunOptions = {}): Promise<RunResult> {
   const leg = { ...ds, name: LEG };
   // Same lock as the Notion steps: another instance's Notion step never runs beside this one.
-  return runFramed(ctx, leg, opts, (result, started) => syncGoogleLeg(ctx, ds, opts, result, started), ds.name);
+  return runFramed(ctx, leg, opts, (result, started, guarded) => syncGoogleLeg(guarded, ds, opts, result, started), ds.name);
 }
 
 async function syncGoogleLeg(ctx: RunContext, ds: ResolvedDataset, opts: RunOptions, result: RunResult, started: number): Promise<void> {

@@ -16,7 +16,7 @@ import { EMAIL_COLUMNS, messageToRow } from './gmailRows.ts';
 export const GMAIL_HISTORY_KEY = 'gmail_history_id';
 
 export async function runGmail(ctx: RunContext, ds: ResolvedDataset, opts: RunOptions = {}): Promise<RunResult> {
-  return runFramed(ctx, ds, opts, (result) => syncGmail(ctx, ds, opts, result));
+  return runFramed(ctx, ds, opts, (result, _started, guarded) => syncGmail(guarded, ds, opts, result));
 }
 
 async function syncGmail(ctx: RunContext, ds: ResolvedDataset, opts: RunOptions, result: RunResult): Promise<void> {
