@@ -4,7 +4,7 @@
  * (per-dataset locks are lease rows, src/store/leases.ts).
  */
 import pg from 'pg';
-import { connectionError, invalidDatabaseUrl, isTransientConnectionFailure, StoreConnectionError } from './connectionErrors.ts';
+import { connectionError, explainFirstConnectionFailure, invalidDatabaseUrl, isTransientConnectionFailure, StoreConnectionError } from './connectionErrors.ts';
 import { transactionSql, TransactionGuard } from './sqlSession.ts';
 import { pgTypesConfig } from './typeParsers.ts';
 import type { QueryResult, Sql, Store } from './types.ts';
@@ -76,7 +76,8 @@ export async function openPostgresStore(databaseUrl: string, opts: { maxConnecti
     await store.query('SELECT 1');
   } catch (e) {
     await pool.end().catch(() => {});
-    throw e instanceof StoreConnectionError ? e : connectionError(databaseUrl, e);
+    // A first connection that ends without a word from PostgreSQL may be a wrong port: ask it.
+    throw await explainFirstConnectionFailure(databaseUrl, e);
   }
   return store;
 }
