@@ -25,6 +25,7 @@ import { syncOrder } from '../../datasets/index.ts';
 import { silentLogger, type Logger } from '../../lib/logger.ts';
 import { createScheduler } from '../../scheduler/index.ts';
 import { appliedVersions, DataDirInUseError, detectLegacyLayout, loadMigrations, openStore, publicNamesNotOurs, type Store } from '../../store/index.ts';
+import { describePooling, detectTransactionPooling } from '../../store/poolerDetect.ts';
 import { UsageError, type ParsedCommand } from '../args.ts';
 
 export interface CheckResult {
@@ -79,6 +80,7 @@ export async function runChecks(report: (r: CheckResult) => void, opts: DoctorOp
   report({ name: 'config', ok: true, detail: config.configFile ? `valid (${config.configFile} and the environment)` : 'valid (environment only; no config file)' });
 
   report(await checkDatabase(config));
+  if (config.database.url) report(await checkPooling(config.database.url));
   await checkNotion(config, report, { logger, timeoutMs });
   await checkGoogle(config, report, timeoutMs);
   if (!config.notion.token && !config.google.credentials) {
@@ -292,4 +294,13 @@ function checkNotifications(config: Config): CheckResult {
     // validated by the config already
   }
   return { name: 'notifications', ok: true, detail: `${format} to ${host}; transient errors after ${transientThreshold} failing runs in a row, permanent ones at once` };
+}
+
+/** Transaction pooler or not, observed (src/store/poolerDetect.ts): information, since jarvis-sync works through both. */
+async function checkPooling(databaseUrl: string): Promise<CheckResult> {
+  try {
+    return { name: 'pooler', ok: null, detail: describePooling(await detectTransactionPooling(databaseUrl)) };
+  } catch (e) {
+    return { name: 'pooler', ok: null, detail: `not checked: ${(e as Error).message}` };
+  }
 }

@@ -20,6 +20,7 @@ import { assertSafeBind, isLoopback, startHttpServer, type HttpServer } from '..
 import { RunManager, type RunNotifier, type RunRecord } from '../../server/runManager.ts';
 import { createWebhooks } from '../../server/webhooks/index.ts';
 import type { Store } from '../../store/types.ts';
+import { describePooling, detectTransactionPooling } from '../../store/poolerDetect.ts';
 import { createRunContext, openMigratedStore } from '../app.ts';
 import { numberFlag, type ParsedCommand } from '../args.ts';
 import { editLikeAUser, startDemoWorkspace, type DemoWorkspace } from './demo.ts';
@@ -70,6 +71,7 @@ export async function serveCommand(cmd: ParsedCommand, base: Config, baseLogger:
     }
     const store: Store = await openMigratedStore(config, logger, demo ? { dataDir: demo.dataDir } : {});
     cleanup.push(() => store.close());
+    if (config.database.url) logPooling(config.database.url, logger);
     const clock = systemClock;
     const ctx = createRunContext(config, store, logger, clock);
     const notifier = createNotifier({ config, logger, clock });
@@ -179,4 +181,12 @@ function untilSignal(logger: Logger): Promise<void> {
     process.on('SIGINT', onSignal);
     process.on('SIGTERM', onSignal);
   });
+}
+
+/** Says at start whether the database is behind a transaction pooler (in the background: never delays the start). */
+function logPooling(databaseUrl: string, logger: Logger): void {
+  detectTransactionPooling(databaseUrl).then(
+    (r) => (r.pooling === 'transaction' ? logger.warn({ pooling: r.pooling }, describePooling(r)) : logger.debug({ pooling: r.pooling }, describePooling(r))),
+    (e: unknown) => logger.debug({ err: (e as Error).message }, 'could not check for a transaction pooler'),
+  );
 }
