@@ -6,11 +6,14 @@ import { createNotionConnector, type NotionConnector } from '../connectors/notio
 import type { RunContext } from '../engine/context.ts';
 import { systemClock, type Clock } from '../lib/clock.ts';
 import type { Logger } from '../lib/logger.ts';
+import { logConnectionAdvice } from '../store/connectionAdvice.ts';
 import { migrate, openStore } from '../store/index.ts';
 import type { Store } from '../store/types.ts';
 
 /** Opens the configured store and applies pending migrations (every start does; they fail hard). */
 export async function openMigratedStore(config: Config, logger: Logger, opts: { dataDir?: string; inMemory?: boolean } = {}): Promise<Store> {
+  // Before connecting: no TLS to Supabase, or its transaction pooler, is worth saying even when the connection fails.
+  if (config.database.url) logConnectionAdvice(config.database.url, logger);
   const store = await openStore(
     config.database.url
       ? { databaseUrl: config.database.url }

@@ -23,6 +23,7 @@ import { GOOGLE_TOKEN_URL, normalizeGoogleError, type GoogleApi } from '../../co
 import { createNotionConnector, type DataSourceInfo, type NotionConnector } from '../../connectors/notion/index.ts';
 import { syncOrder } from '../../datasets/index.ts';
 import { silentLogger, type Logger } from '../../lib/logger.ts';
+import { connectionAdvice } from '../../store/connectionAdvice.ts';
 import { createScheduler } from '../../scheduler/index.ts';
 import { appliedVersions, DataDirInUseError, detectLegacyLayout, loadMigrations, openStore, publicNamesNotOurs, type Store } from '../../store/index.ts';
 import { describePooling, detectTransactionPooling } from '../../store/poolerDetect.ts';
@@ -80,6 +81,11 @@ export async function runChecks(report: (r: CheckResult) => void, opts: DoctorOp
   report({ name: 'config', ok: true, detail: config.configFile ? `valid (${config.configFile} and the environment)` : 'valid (environment only; no config file)' });
 
   report(await checkDatabase(config));
+  // What the URL itself says (no TLS to Supabase, the transaction pooler): information, one line
+  // each, whether or not the database answered — the IPv6 or TLS problem may be why it did not.
+  if (config.database.url) {
+    for (const a of connectionAdvice(config.database.url, opts.env ?? process.env)) report({ name: 'database', ok: null, detail: a.level === 'warn' ? `warning: ${a.message}` : a.message });
+  }
   if (config.database.url) report(await checkPooling(config.database.url));
   await checkNotion(config, report, { logger, timeoutMs });
   await checkGoogle(config, report, timeoutMs);
