@@ -20,7 +20,7 @@ export async function openMigratedStore(config: Config, logger: Logger, opts: { 
       : { dataDir: opts.dataDir ?? join(config.database.dataDir, 'pgdata'), inMemory: opts.inMemory },
   );
   try {
-    const { applied } = await migrate(store, { logger });
+    const { applied } = await migrate(store, { logger, datasets: config.datasets });
     if (applied.length) logger.info({ applied }, 'migrations applied');
   } catch (e) {
     await store.close();

@@ -10,6 +10,8 @@ export interface ResolvedDataset extends DatasetDescriptor {
   /** Notion database or data source id; null when not configured (the dataset is skipped). */
   databaseId: string | null;
   enabled: boolean;
+  /** `datasets.<name>.adopt`: migrate may complete an existing table that jarvis-sync did not create. */
+  adopt: boolean;
 }
 
 export interface Config {
@@ -175,7 +177,7 @@ export function loadConfig(opts: LoadConfigOptions = {}): Config {
       googleChannelToken: nonEmpty(env.GOOGLE_CALENDAR_WEBHOOK_TOKEN) ?? null,
       settleSeconds: file.webhooks?.settleSeconds ?? 5,
     },
-    datasets: presetDatasets.map((d) => applyOverride(d, overrides[d.name], env, configFile)),
+    datasets: distinctTables(presetDatasets.map((d) => applyOverride(d, overrides[d.name], env, configFile)), configFile),
     logLevel,
     configFile,
   };
@@ -204,7 +206,21 @@ function applyOverride(
     rowIdProperty: d.rowIdProperty ? (o?.rowIdProperty ?? d.rowIdProperty) : undefined,
     databaseId: nonEmpty(env[d.databaseIdEnv]) ?? o?.databaseId ?? null,
     enabled: o?.enabled ?? true,
+    adopt: o?.adopt ?? false,
   };
+}
+
+/** Two datasets in one table would overwrite each other's rows (and fail the table checks). */
+function distinctTables(datasets: ResolvedDataset[], configFile: string | null): ResolvedDataset[] {
+  const byTable = new Map<string, string>();
+  for (const d of datasets) {
+    const other = byTable.get(d.table);
+    if (other) {
+      throw new ConfigError(`${configFile}: datasets ${other} and ${d.name} both use table "${d.table}"; give one of them another datasets.<name>.table`);
+    }
+    byTable.set(d.table, d.name);
+  }
+  return datasets;
 }
 
 function notifyFormat(raw: string | undefined): Config['notifications']['format'] | undefined {

@@ -30,6 +30,12 @@ export const datasetOverrideSchema = z
     rowIdProperty: z.string().min(1).optional(),
     /** field → Postgres column */
     columns: z.record(z.string(), identifier).optional(),
+    /**
+     * The dataset's table exists and was not created by jarvis-sync: let migrate use it, adding the
+     * columns, indexes and trigger it lacks (never dropping or retyping one). Without it, migrate
+     * refuses to touch such a table.
+     */
+    adopt: z.boolean().optional(),
   })
   .strict();
 

@@ -21,4 +21,15 @@ export const contacts: DatasetDescriptor = {
     { field: 'notes', property: 'Notes', kind: 'rich_text', column: 'notes', columnType: 'text', owner: 'notion' },
     { field: 'tags', property: 'Tags', kind: 'multi_select', column: 'tags', columnType: 'text[]', owner: 'notion' },
   ],
+  /** The Google People side: the contact's resource name (its id), etag and last change. */
+  extraColumns: [
+    { column: 'google_resource_name', columnType: 'text' },
+    { column: 'google_etag', columnType: 'text' },
+    { column: 'google_updated_at', columnType: 'timestamptz' },
+  ],
+  indexes: [
+    { on: 'google_resource_name', unique: true },
+    // contacts are matched across sources by email before a new one is created
+    { on: 'email', using: 'gin' },
+  ],
 };

@@ -13,4 +13,5 @@ export const highlights: DatasetDescriptor = {
     { field: 'note', property: 'Note', kind: 'rich_text', column: 'note', columnType: 'text' },
     { field: 'highlighted_at', property: 'Highlighted', kind: 'date', column: 'highlighted_at', columnType: 'timestamptz' },
   ],
+  indexes: [{ on: 'book_id' }],
 };

@@ -9,7 +9,7 @@ import { meetings } from './meetings.ts';
 import { reflections } from './reflections.ts';
 import { tasks } from './tasks.ts';
 
-export type { DatasetDescriptor, FieldDef, FieldKind, SyncPattern } from './types.ts';
+export type { ColumnDef, DatasetDescriptor, FieldDef, FieldKind, IndexDef, SyncPattern } from './types.ts';
 
 /**
  * The registry of built-in datasets. Adding a dataset is adding one descriptor file here.
@@ -17,6 +17,11 @@ export type { DatasetDescriptor, FieldDef, FieldKind, SyncPattern } from './type
  * one-way, books and highlights last.
  */
 export const presetDatasets: DatasetDescriptor[] = [contacts, meetings, tasks, reflections, journals, calendar, gmail, books, highlights];
+
+/** The built-in datasets under their default table and column names (what migrate uses without a config). */
+export function defaultDatasets(): DatasetDescriptor[] {
+  return presetDatasets;
+}
 
 /** The spec's sync order, by name (datasets not built yet are simply absent from the registry). */
 export const syncOrder = ['contacts', 'meetings', 'tasks', 'reflections', 'journals', 'calendar', 'gmail', 'books', 'highlights'];

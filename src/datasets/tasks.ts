@@ -15,4 +15,5 @@ export const tasks: DatasetDescriptor = {
     { field: 'notes', property: 'Notes', kind: 'rich_text', column: 'notes', columnType: 'text' },
     { field: 'meeting_id', property: 'Meeting', kind: 'relation', column: 'meeting_id', columnType: 'uuid', relation: { dataset: 'meetings' } },
   ],
+  indexes: [{ on: 'meeting_id' }],
 };

@@ -44,6 +44,27 @@ export interface FieldDef {
   owner?: 'notion' | 'google';
 }
 
+/**
+ * A column the dataset keeps besides its fields' columns and the standard ones (id, notion_page_id,
+ * …): Google's ids and the values derived from Google's records. Not renamable in the config.
+ */
+export interface ColumnDef {
+  column: string;
+  columnType: ColumnType;
+}
+
+/**
+ * A one-column index besides the standard ones (unique notion_page_id, updated_at). `on` names a
+ * field (its column follows config renames) or an extra column. Named like the hand-written
+ * migrations did: `<table>_<column>_key` when unique, else `<table>_<column>_idx`.
+ */
+export interface IndexDef {
+  on: string;
+  unique?: boolean;
+  /** Index method; default btree. */
+  using?: 'gin';
+}
+
 /** one-way / two-way: Notion ⇄ Postgres; calendar / gmail: Google → Postgres. */
 export type SyncPattern = 'one-way' | 'two-way' | 'calendar' | 'gmail';
 
@@ -63,4 +84,8 @@ export interface DatasetDescriptor {
    * fields (normalized email, then E.164 phone): the same person never becomes two records.
    */
   matchUnlinkedBy?: string[];
+  /** Columns besides the fields' and the standard ones, in table order after the fields' (src/store/datasetTables.ts). */
+  extraColumns?: ColumnDef[];
+  /** Indexes besides the standard ones. */
+  indexes?: IndexDef[];
 }

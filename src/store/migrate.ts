@@ -10,7 +10,9 @@
  * place, data kept, before anything else runs.
  */
 import { readdir, readFile } from 'node:fs/promises';
+import { defaultDatasets } from '../datasets/index.ts';
 import type { Logger } from '../lib/logger.ts';
+import { ensureDatasetTables, type DatasetTableInput } from './adoptTables.ts';
 import { quoteIdent } from './identifiers.ts';
 import type { Sql, Store } from './types.ts';
 
@@ -104,7 +106,15 @@ export async function appliedVersions(sql: Sql): Promise<Set<string>> {
   return new Set((await sql.query<{ version: string }>('SELECT version FROM jarvis_sync.schema_migrations')).rows.map((r) => r.version));
 }
 
-export async function migrate(store: Store, opts: { logger?: Logger; migrations?: Migration[] } = {}): Promise<MigrateResult> {
+export async function migrate(
+  store: Store,
+  opts: {
+    logger?: Logger;
+    migrations?: Migration[];
+    /** The datasets whose tables to create or complete (src/store/adoptTables.ts): the config's; default the built-in ones under their default names. */
+    datasets?: DatasetTableInput[];
+  } = {},
+): Promise<MigrateResult> {
   const migrations = opts.migrations ?? (await loadMigrations());
   const applied: string[] = [];
   let legacyUpgrade: LegacyUpgrade | undefined;
@@ -151,6 +161,7 @@ export async function migrate(store: Store, opts: { logger?: Logger; migrations?
       throw new MigrationError(m.file, e);
     }
   }
+  await ensureDatasetTables(store, opts.datasets ?? defaultDatasets(), { logger: opts.logger });
   return legacyUpgrade ? { applied, legacyUpgrade } : { applied };
 }
 
@@ -303,4 +314,9 @@ async function exec(tx: Sql, script: string): Promise<void> {
 /** Held until the transaction ends; blocks other migrators rather than failing them. */
 async function lock(tx: Sql): Promise<void> {
   await tx.query('SELECT pg_advisory_xact_lock($1::bigint)', [MIGRATION_LOCK_KEY]);
+  // Whoever held the lock may have created the schema and tables meanwhile. Waiting on an advisory
+  // lock does not process the catalog invalidations their commit sent, so this session's catalog
+  // cache could still say jarvis_sync does not exist (CREATE SCHEMA IF NOT EXISTS then fails with a
+  // duplicate key). Locking a catalog table anew in this transaction processes them.
+  await tx.query('SELECT 1 FROM pg_catalog.pg_namespace LIMIT 1');
 }
