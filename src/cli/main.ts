@@ -1,21 +1,13 @@
 import { ConfigError, loadConfig } from '../config/index.ts';
 import { createLogger } from '../lib/logger.ts';
 import { HELP, parseCommand, UsageError } from './args.ts';
-import { authGoogleCommand } from './commands/authGoogle.ts';
-import { demoCommand } from './commands/demo.ts';
-import { doctorCommand } from './commands/doctor.ts';
-import { emulateCommand } from './commands/emulate.ts';
-import { migrateCommand } from './commands/migrate.ts';
-import { serveCommand } from './commands/serve.ts';
-import { setupCommand } from './commands/setup.ts';
-import { startCommand } from './commands/start.ts';
-import { statusCommand } from './commands/status.ts';
-import { syncCommand } from './commands/sync.ts';
 import { loadEnvFile } from './env.ts';
 
 /**
  * Entry point of `jarvis-sync`. Exit codes: 0 success, 1 a sync failed, 2 bad usage or configuration.
  * Human output goes to stdout; structured logs (pino) go to stderr.
+ * Each command's module is imported only when it runs: `help` and `status` never load the Google
+ * and Notion SDKs, the server or the emulators, so they start at once.
  */
 export async function main(argv: string[]): Promise<number> {
   const out = (s: string) => process.stdout.write(s + '\n');
@@ -31,27 +23,27 @@ export async function main(argv: string[]): Promise<number> {
     }
     // .env (or JARVIS_ENV_FILE) before anything reads the environment; real variables win.
     loadEnvFile();
-    if (cmd.command === 'emulate') return await emulateCommand(cmd);
+    if (cmd.command === 'emulate') return await (await import('./commands/emulate.ts')).emulateCommand(cmd);
     // Both run without a complete config: doctor reports config errors, auth google creates GOOGLE_REFRESH_TOKEN.
-    if (cmd.command === 'doctor') return await doctorCommand(cmd, out);
-    if (cmd.command === 'auth') return await authGoogleCommand(cmd, { out, err: (s) => process.stderr.write(s + '\n') });
+    if (cmd.command === 'doctor') return await (await import('./commands/doctor.ts')).doctorCommand(cmd, out);
+    if (cmd.command === 'auth') return await (await import('./commands/authGoogle.ts')).authGoogleCommand(cmd, { out, err: (s) => process.stderr.write(s + '\n') });
     const config = loadConfig({ configPath: typeof cmd.flags.config === 'string' ? cmd.flags.config : undefined });
     const logger = createLogger({ level: config.logLevel, destination: process.stderr });
     switch (cmd.command) {
       case 'migrate':
-        return await migrateCommand(config, logger, out);
+        return await (await import('./commands/migrate.ts')).migrateCommand(config, logger, out);
       case 'sync':
-        return await syncCommand(cmd, config, logger, out);
+        return await (await import('./commands/sync.ts')).syncCommand(cmd, config, logger, out);
       case 'setup':
-        return await setupCommand(cmd, config, logger, out);
+        return await (await import('./commands/setup.ts')).setupCommand(cmd, config, logger, out);
       case 'demo':
-        return await demoCommand(cmd, config, logger, out);
+        return await (await import('./commands/demo.ts')).demoCommand(cmd, config, logger, out);
       case 'start':
-        return await startCommand(cmd, config, logger, out);
+        return await (await import('./commands/start.ts')).startCommand(cmd, config, logger, out);
       case 'status':
-        return await statusCommand(cmd, config, logger, out);
+        return await (await import('./commands/status.ts')).statusCommand(cmd, config, logger, out);
       case 'serve':
-        return await serveCommand(cmd, config, logger, out);
+        return await (await import('./commands/serve.ts')).serveCommand(cmd, config, logger, out);
       default:
         throw new UsageError(`unknown command "${cmd.command}"`);
     }
