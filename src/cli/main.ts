@@ -28,7 +28,7 @@ export async function main(argv: string[]): Promise<number> {
     if (cmd.command === 'doctor') return await (await import('./commands/doctor.ts')).doctorCommand(cmd, out);
     if (cmd.command === 'auth') return await (await import('./commands/authGoogle.ts')).authGoogleCommand(cmd, { out, err: (s) => process.stderr.write(s + '\n') });
     const config = loadConfig({ configPath: typeof cmd.flags.config === 'string' ? cmd.flags.config : undefined });
-    const logger = createLogger({ level: config.logLevel, destination: process.stderr });
+    const logger = createLogger({ level: config.logLevel, format: config.logFormat ?? undefined, destination: process.stderr });
     switch (cmd.command) {
       case 'migrate':
         return await (await import('./commands/migrate.ts')).migrateCommand(config, logger, out);

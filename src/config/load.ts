@@ -71,6 +71,8 @@ export interface Config {
   };
   datasets: ResolvedDataset[];
   logLevel: string;
+  /** LOG_FORMAT: json | pretty; null = pretty on a terminal, JSON elsewhere. */
+  logFormat: 'json' | 'pretty' | null;
   configFile: string | null;
 }
 
@@ -117,6 +119,10 @@ export function loadConfig(opts: LoadConfigOptions = {}): Config {
   const logLevel = nonEmpty(env.LOG_LEVEL) ?? 'info';
   if (!LOG_LEVELS.includes(logLevel)) {
     throw new ConfigError(`LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')} (got "${logLevel}")`);
+  }
+  const logFormat = nonEmpty(env.LOG_FORMAT)?.toLowerCase() ?? null;
+  if (logFormat !== null && logFormat !== 'json' && logFormat !== 'pretty') {
+    throw new ConfigError(`LOG_FORMAT must be json or pretty, or unset for pretty on a terminal and JSON elsewhere (got "${env.LOG_FORMAT}")`);
   }
 
   const overrides = file.datasets ?? {};
@@ -179,6 +185,7 @@ export function loadConfig(opts: LoadConfigOptions = {}): Config {
     },
     datasets: distinctTables(presetDatasets.map((d) => applyOverride(d, overrides[d.name], env, configFile)), configFile),
     logLevel,
+    logFormat,
     configFile,
   };
 }

@@ -6,6 +6,7 @@ import type { Logger } from '../../lib/logger.ts';
 import { createRunContext, openMigratedStore } from '../app.ts';
 import { numberFlag, UsageError, type ParsedCommand } from '../args.ts';
 import { printResult, resultsToJson } from '../output.ts';
+import { wrapStderrWrites } from '../../lib/terminal.ts';
 import { createProgressDisplay, withReadProgress } from '../progress.ts';
 
 const NOT_RUN = 'not run: interrupted (Ctrl-C)';
@@ -35,6 +36,8 @@ export async function syncCommand(cmd: ParsedCommand, config: Config, logger: Lo
 
   const store = await openMigratedStore(config, logger);
   const display = createProgressDisplay({ stream: process.stderr, clock: systemClock });
+  // Log lines go through the display: its progress line is cleared first and redrawn after.
+  const unwrapLogs = wrapStderrWrites((write) => display.print(write));
   const wasEnabled = new Map(runConfig.datasets.map((d) => [d.name, d.enabled]));
   let signal: NodeJS.Signals | undefined;
   const onSignal = (sig: NodeJS.Signals) => {
@@ -77,6 +80,7 @@ export async function syncCommand(cmd: ParsedCommand, config: Config, logger: Lo
     return summary.status === 'success' ? 0 : 1;
   } finally {
     display.close();
+    unwrapLogs();
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
     await store.close();
