@@ -4,6 +4,7 @@
  * only syncs, through the context it is handed: its writes are fenced by the lease.
  */
 import type { ResolvedDataset } from '../config/index.ts';
+import { assertDatasetTable } from '../store/adoptTables.ts';
 import { writeSyncLogs } from '../store/index.ts';
 import { acquireLease, describeHolder, LeaseLostError } from '../store/leases.ts';
 import type { RunContext, RunOptions } from './context.ts';
@@ -38,6 +39,8 @@ export async function runFramed(
   const guarded = guardRunContext(ctx, lease);
   try {
     try {
+      // A table whose columns would lose data (or that migrate has not completed) stops the run before any read or write.
+      await assertDatasetTable(store, ds);
       await body(result, started, guarded);
     } catch (e) {
       result.status = e instanceof SafetyValveError ? 'aborted' : 'error';

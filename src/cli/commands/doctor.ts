@@ -23,6 +23,7 @@ import { GOOGLE_TOKEN_URL, normalizeGoogleError, type GoogleApi } from '../../co
 import { createNotionConnector, type DataSourceInfo, type NotionConnector } from '../../connectors/notion/index.ts';
 import { syncOrder } from '../../datasets/index.ts';
 import { silentLogger, type Logger } from '../../lib/logger.ts';
+import { planDatasetTables, refusalMessage, describeAdditions, type TablePlan } from '../../store/adoptTables.ts';
 import { connectionAdvice } from '../../store/connectionAdvice.ts';
 import { createScheduler } from '../../scheduler/index.ts';
 import { appliedVersions, DataDirInUseError, detectLegacyLayout, loadMigrations, openStore, publicNamesNotOurs, type Store } from '../../store/index.ts';
@@ -87,6 +88,7 @@ export async function runChecks(report: (r: CheckResult) => void, opts: DoctorOp
     for (const a of connectionAdvice(config.database.url, opts.env ?? process.env)) report({ name: 'database', ok: null, detail: a.level === 'warn' ? `warning: ${a.message}` : a.message });
   }
   if (config.database.url) report(await checkPooling(config.database.url));
+  await checkDatasetTables(config, report);
   await checkNotion(config, report, { logger, timeoutMs });
   await checkGoogle(config, report, timeoutMs);
   if (!config.notion.token && !config.google.credentials) {
@@ -129,6 +131,56 @@ async function checkDatabase(config: Config): Promise<CheckResult> {
     return { name, ok: false, detail: `${where}: ${(e as Error).message}`, fix: 'check that the database user may read and create tables' };
   } finally {
     await store.close();
+  }
+}
+
+/**
+ * One line per dataset table: what migrate would do with it, and whether every column jarvis-sync
+ * reads or writes has a type that holds its values (src/store/adoptTables.ts). Silent when the
+ * database cannot be opened or is not migrated yet: the database check says so already.
+ */
+async function checkDatasetTables(config: Config, report: (r: CheckResult) => void): Promise<void> {
+  if (!config.database.url && !existsSync(join(config.database.dataDir, 'pgdata'))) return;
+  let store: Store;
+  try {
+    store = await openStore(config.database.url ? { databaseUrl: config.database.url, maxConnections: 1 } : { dataDir: join(config.database.dataDir, 'pgdata') });
+  } catch {
+    return;
+  }
+  try {
+    const { rows } = await store.query<{ ok: boolean }>(`SELECT to_regclass('jarvis_sync.owned_tables') IS NOT NULL AS ok`);
+    if (!rows[0]?.ok) return;
+    for (const plan of await planDatasetTables(store, config.datasets)) report(datasetTableCheck(plan));
+  } catch (e) {
+    report({ name: 'dataset tables', ok: false, detail: (e as Error).message, fix: 'check that the database user may read the catalog (pg_catalog)' });
+  } finally {
+    await store.close();
+  }
+}
+
+function datasetTableCheck(plan: TablePlan): CheckResult {
+  const name = `table ${plan.spec.table}`;
+  const migrate = 'run `jarvis-sync migrate` (the service also does when it starts)';
+  switch (plan.action) {
+    case 'none': {
+      const by = plan.owner?.how === 'adopted' ? 'adopted' : plan.owner?.how === 'legacy' ? 'made by an earlier jarvis-sync' : 'created by jarvis-sync';
+      return { name, ok: true, detail: `${plan.dataset}: ${plan.spec.columns.length} columns of fitting types, indexes and trigger in place (${by})` };
+    }
+    case 'create':
+      return { name, ok: null, detail: `${plan.dataset}: does not exist yet; \`jarvis-sync migrate\` (or the next start) creates it` };
+    case 'complete':
+      return { name, ok: false, detail: `${plan.dataset}: lacks ${describeAdditions(plan)}`, fix: migrate };
+    case 'adopt':
+      return { name, ok: false, detail: `${plan.dataset}: not created by jarvis-sync; datasets.${plan.dataset}.adopt is set and its columns fit: migrate will add ${describeAdditions(plan) || 'nothing'} and record it as adopted`, fix: migrate };
+    case 'skip':
+      return { name, ok: null, detail: `${plan.dataset} is disabled and this table is not jarvis-sync's: left alone, not checked` };
+    case 'refuse':
+      return {
+        name,
+        ok: false,
+        detail: refusalMessage(plan).replaceAll('\n', '\n    '),
+        fix: plan.owner ? 'change the columns as shown (jarvis-sync never retypes a column itself), then run doctor again' : 'take one of the ways out above, then run `jarvis-sync migrate`',
+      };
   }
 }
 
