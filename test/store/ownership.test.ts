@@ -9,6 +9,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runChecks, type CheckResult } from '../../src/cli/commands/doctor.ts';
+import { migrateCommand } from '../../src/cli/commands/migrate.ts';
+import { loadConfig } from '../../src/config/index.ts';
+import { silentLogger } from '../../src/lib/logger.ts';
 import {
   listFailures, loadMigrations, migrate, openStore, publicNamesNotOurs, readLinks, readState, recentSyncLogs, recordFailures,
   upsertLinks, writeState, writeSyncLog, type Store,
@@ -276,6 +279,28 @@ describe.each(storeBackends())('on %s', (kind) => {
       expect(await migrate(store)).toEqual({ applied: [] });
       expect((await store.query('SELECT version, applied_at FROM jarvis_sync.schema_migrations ORDER BY version')).rows).toEqual(before.rows);
     });
+  });
+
+  it('`jarvis-sync migrate` and doctor say what the upgrade does', async () => {
+    const { store, env, cleanup } = await doctorableStore(kind);
+    const cwd = mkdtempSync(join(tmpdir(), 'jarvis-ownership-cwd-'));
+    try {
+      await legacyDatabase(store);
+      await store.close();
+      const check = await doctorDatabase(env);
+      expect(check).toMatchObject({ ok: false, detail: expect.stringContaining('was migrated by an earlier jarvis-sync, which kept its bookkeeping in schema public') });
+      expect(check.fix).toMatch(/run `jarvis-sync migrate`.*moves sync_state, sync_logs and the ledger into schema jarvis_sync, data kept/);
+      const lines: string[] = [];
+      expect(await migrateCommand(loadConfig({ env, cwd }), silentLogger, (l) => lines.push(l))).toBe(0);
+      expect(lines[0]).toBe(
+        'moved the bookkeeping of an earlier jarvis-sync from schema public to schema jarvis_sync, data kept (sync_state, sync_logs, sync_links, sync_failures); ' +
+          `row level security is now on for ${DATASET_TABLES.join(', ')}: an app that reads them through Supabase's Data API needs a grant and a policy (README, "Tables, RLS and the Data API")`,
+      );
+      expect((await doctorDatabase(env)).ok).toBe(true);
+    } finally {
+      rmSync(cwd, { recursive: true, force: true });
+      await cleanup();
+    }
   });
 
   it('leaves a record in our layout alone when it holds rows that are not ours', async () => {
