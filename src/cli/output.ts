@@ -1,5 +1,6 @@
 import type { RunResult } from '../engine/result.ts';
 import { summarize } from '../engine/result.ts';
+import { classifyMessage } from '../notify/classify.ts';
 
 /** The `--json` shape: stable snake_case keys a script can rely on. */
 export function resultsToJson(results: RunResult[]) {
@@ -34,7 +35,7 @@ export function resultsToJson(results: RunResult[]) {
 
 /** Human output: one summary line per dataset, then the dry-run plan and errors. */
 export function printResult(r: RunResult, write: (line: string) => void): void {
-  write(summarize(r));
+  write(headline(r));
   const changes = (list: Array<{ field: string; from: unknown; to: unknown }>) => list.map((f) => `${f.field} ${JSON.stringify(f.from)} → ${JSON.stringify(f.to)}`).join(', ');
   for (const e of r.plan ?? []) {
     if ('toNotion' in e) {
@@ -54,4 +55,30 @@ export function printResult(r: RunResult, write: (line: string) => void): void {
   for (const e of r.errors.slice(0, 20)) write(`  ! ${e.error}`);
   if (r.errors.length > 20) write(`  … and ${r.errors.length - 20} more errors (see sync_logs)`);
   for (const w of r.warnings.slice(0, 5)) write(`  · ${w}`);
+}
+
+/**
+ * A run's first line. A run that did not succeed starts with its status (error, aborted, locked,
+ * skipped) and says why and what to do, so stdout alone tells the outcome whatever LOG_LEVEL is:
+ *   tasks: error — Notion answered 401 unauthorized … → Set NOTION_TOKEN to the internal …
+ *   tasks: error — 2 records failed and are retried on the next run (first: …); incremental — 3 created, …
+ */
+export function headline(r: RunResult): string {
+  if (r.failure) {
+    const done = r.created + r.updated + r.deleted + r.restored;
+    const before = done ? `; before it stopped: ${r.created} created, ${r.updated} updated, ${r.deleted} deleted, ${r.restored} restored` : '';
+    return `${r.dataset}: ${r.status === 'aborted' ? 'aborted' : 'error'} — ${withFix(r.failure, r.dataset)}${before}`;
+  }
+  if (r.status === 'error' && r.errors.length) {
+    const n = r.errors.length;
+    return `${r.dataset}: error — ${n} record${n === 1 ? '' : 's'} failed and ${n === 1 ? 'is' : 'are'} retried on the next run (first: ${r.errors[0].error}); ${summarize(r).slice(r.dataset.length + 2)}`;
+  }
+  return summarize(r);
+}
+
+/** The message, and the fix a known kind of failure has (the same advice notifications give). */
+function withFix(message: string, dataset: string): string {
+  const problem = classifyMessage(message, dataset.replace(/_google$/, ''));
+  if (problem.key.startsWith('error:') || message.includes(problem.action)) return message; // unknown kind: the message is all there is
+  return `${message} → ${problem.action}`;
 }

@@ -36,6 +36,11 @@ export interface RunResult {
   googleRequests: number;
   durationMs: number;
   message: string;
+  /**
+   * Why the run as a whole failed or stopped (an exception, a lost lease, a valve), with what to do
+   * where the error says it; unset when it ran to the end (record errors are in `errors`).
+   */
+  failure?: string;
   /** Dry runs: what would be done. */
   plan?: Array<PlanEntry | TwoWayEntry>;
   /** Two-way runs: fields changed on both sides, with both values and the winner. */

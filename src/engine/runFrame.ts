@@ -45,6 +45,7 @@ export async function runFramed(
     } catch (e) {
       result.status = e instanceof SafetyValveError ? 'aborted' : 'error';
       result.message = (e as Error).message;
+      result.failure = result.message;
       logger.error({ dataset: ds.name, err: (e as Error).message }, 'sync run failed');
     }
     result.notionRequests = notion.stats.requests - requestsBefore;
@@ -55,6 +56,7 @@ export async function runFramed(
       // Record errors that the lost lease caused say less than the loss itself.
       result.status = 'error';
       result.message = (lease.signal.reason as LeaseLostError).message;
+      result.failure = result.message;
     }
     if (!result.message) result.message = summarize(result);
     if (!dryRun) await logRun(ctx, ds, result, started);

@@ -3,7 +3,7 @@
  * `jarvis-sync sync` (the running step finishes, the rest is skipped, locks are released, exit 130).
  */
 import { execFile, spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -146,6 +146,19 @@ describe('Ctrl-C during `jarvis-sync sync`', () => {
       child.on('exit', (code) => resolve({ code, stdout, stderr, msAfterSignal: Date.now() - signaledAt })),
     );
   }
+
+  it('a failed run says so on stdout, with the reason and the fix, even with LOG_LEVEL=silent', async () => {
+    const cwd = mkdtempSync(join(tmpdir(), 'jarvis-failed-'));
+    try {
+      const r = await run(BIN, ['sync', 'books'], { cwd, env: { ...env, LOG_LEVEL: 'silent', NOTION_TOKEN: 'secret_not_the_right_one_000000000000' } }).catch((e) => e);
+      expect(r.code).toBe(1);
+      expect(r.stdout).toMatch(/^books: error — Notion .*\(401 unauthorized\).* → Check NOTION_TOKEN: the integration secret may have been regenerated/m);
+      expect(r.stdout).not.toMatch(/^books: (full|incremental) —/m);
+      expect(r.stderr).toBe('');
+    } finally {
+      rmSync(cwd, { recursive: true, force: true });
+    }
+  }, 60_000);
 
   it('finishes the dataset that is running, skips the rest, releases the locks and exits 130', async () => {
     const cwd = mkdtempSync(join(tmpdir(), 'jarvis-sigint-'));

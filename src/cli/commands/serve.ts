@@ -9,7 +9,7 @@
  * advisory locks with its connections). A second signal exits at once.
  */
 import { requireNotionToken, type Config } from '../../config/index.ts';
-import { summarize } from '../../engine/result.ts';
+import { headline } from '../output.ts';
 import { systemClock } from '../../lib/clock.ts';
 import type { Logger } from '../../lib/logger.ts';
 import { createNotifier } from '../../notify/index.ts';
@@ -161,7 +161,7 @@ function reportingNotifier(notifier: RunNotifier, out: (s: string) => void): Run
       const ran = record.results.filter((r) => r.status !== 'skipped');
       const what = `sync ${record.target}${record.options.pageIds ? ` (${record.options.pageIds.length} page${record.options.pageIds.length > 1 ? 's' : ''})` : ''}, ${record.trigger}`;
       out(`[${record.finishedAt ?? new Date().toISOString()}] ${what}: ${record.status}${record.error ? ` — ${record.error}` : ''}`);
-      for (const r of ran) if (r.status !== 'success' || r.created + r.updated + r.deleted + r.restored + r.errors.length > 0) out(`  ${summarize(r)}`);
+      for (const r of ran) if (r.status !== 'success' || r.created + r.updated + r.deleted + r.restored + r.errors.length > 0) out(`  ${headline(r)}`);
       await notifier.recordRun(record);
     },
   };
