@@ -7,6 +7,8 @@ import type { RunContext } from '../engine/context.ts';
 import { systemClock, type Clock } from '../lib/clock.ts';
 import type { Logger } from '../lib/logger.ts';
 import { logConnectionAdvice } from '../store/connectionAdvice.ts';
+import { describeDatabaseUrl } from '../store/connectionErrors.ts';
+import { attachPendingLogs, PENDING_DIR_NAME, PendingLogs } from '../store/pendingLogs.ts';
 import { migrate, openStore } from '../store/index.ts';
 import type { Store } from '../store/types.ts';
 
@@ -26,6 +28,9 @@ export async function openMigratedStore(config: Config, logger: Logger, opts: { 
     await store.close();
     throw e;
   }
+  // sync_logs rows a run could not write (Postgres unreachable) are spooled under the data dir, so
+  // that a one-shot `sync` that exits, or a crash, does not lose them (src/store/pendingLogs.ts).
+  if (config.database.url) attachPendingLogs(store, new PendingLogs({ dir: join(config.database.dataDir, PENDING_DIR_NAME), database: describeDatabaseUrl(config.database.url) }));
   return store;
 }
 

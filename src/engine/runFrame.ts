@@ -5,7 +5,7 @@
  */
 import type { ResolvedDataset } from '../config/index.ts';
 import { assertDatasetTable } from '../store/adoptTables.ts';
-import { writeSyncLogs } from '../store/index.ts';
+import { pendingLogsFor, writeSyncLogsOrKeep } from '../store/pendingLogs.ts';
 import { acquireLease, describeHolder, LeaseLostError } from '../store/leases.ts';
 import type { RunContext, RunOptions } from './context.ts';
 import { guardRunContext } from './leaseGuard.ts';
@@ -69,10 +69,15 @@ export async function runFramed(
   }
 }
 
-/** One summary row per run (`<dataset>_sync`), one per record error, warning and conflict — in one statement. */
+/**
+ * One summary row per run (`<dataset>_sync`), one per record error, warning and conflict — in one
+ * statement. When Postgres is unreachable the rows are kept (src/store/pendingLogs.ts) instead of
+ * failing the run a second time: /health and status count the run meanwhile, and the next
+ * successful write writes them. Any other failure still throws.
+ */
 async function logRun(ctx: RunContext, ds: ResolvedDataset, r: RunResult, started: number): Promise<void> {
   const { plan: _plan, errors, warnings, conflicts = [], ...counts } = r;
-  await writeSyncLogs(ctx.store, [
+  await writeSyncLogsOrKeep(ctx.store, pendingLogsFor(ctx.store), [
     {
       eventType: `${ds.name}_sync`,
       status: r.status === 'success' ? 'success' : 'error',
@@ -89,5 +94,5 @@ async function logRun(ctx: RunContext, ds: ResolvedDataset, r: RunResult, starte
       message: `${c.field}: changed in Notion and in Postgres; ${c.winner} wins (${c.reason})`,
       details: { record_id: c.recordId, notion_page_id: c.pageId, field: c.field, notion_value: c.notion, postgres_value: c.postgres, base_value: c.base ?? null, winner: c.winner, reason: c.reason },
     })),
-  ]);
+  ], ctx.logger);
 }

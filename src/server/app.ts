@@ -24,6 +24,7 @@ import type { RunOptions } from '../engine/context.ts';
 import type { Clock } from '../lib/clock.ts';
 import type { Logger } from '../lib/logger.ts';
 import { recentSyncLogs, redactString } from '../store/index.ts';
+import { pendingLogsFor } from '../store/pendingLogs.ts';
 import type { Sql } from '../store/types.ts';
 import { requireBearer } from './auth.ts';
 import { computeHealth } from './health.ts';
@@ -137,6 +138,8 @@ export function createApp(deps: AppDeps): Hono {
       now: () => deps.clock.now(),
       syncInProgress: () => runs.running().length > 0,
       mode: deps.mode,
+      // Kept rows are looked up by the runs' store, the one their logRun wrote through.
+      pending: () => pendingLogsFor(runs.context.store).entries(),
     });
     const { body, httpStatus, error } = await health.finally(() => timers.clearTimeout(timer));
     if (error) logger.error({ err: redactString((error as Error).message ?? String(error)) }, 'health: the database cannot be read');

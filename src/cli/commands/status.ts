@@ -16,7 +16,9 @@ import { syncOrder } from '../../datasets/index.ts';
 import { systemClock, type Clock } from '../../lib/clock.ts';
 import type { Logger } from '../../lib/logger.ts';
 import { computeHealth, type HealthResponse } from '../../server/health.ts';
-import { DataDirInUseError, openStore } from '../../store/index.ts';
+import { describeDatabaseUrl } from '../../store/connectionErrors.ts';
+import { DataDirInUseError, openStore, type SyncLogEntry } from '../../store/index.ts';
+import { PENDING_DIR_NAME, PendingLogs, pendingRowsParam, syncLogsWithPending } from '../../store/pendingLogs.ts';
 import { activeLeases } from '../../store/leases.ts';
 import type { Sql, Store } from '../../store/types.ts';
 import { UsageError, type ParsedCommand } from '../args.ts';
@@ -43,6 +45,8 @@ export interface DatasetStatus {
 
 export interface StatusReport extends HealthResponse {
   datasets: DatasetStatus[];
+  /** Runs whose sync_logs rows are kept because Postgres was unreachable (counted above); only when some are. */
+  unwritten_runs?: number;
 }
 
 const DAY_MS = 24 * 3_600_000;
@@ -63,7 +67,9 @@ export async function statusCommand(cmd: ParsedCommand, config: Config, logger: 
     return statusFromServer(config, json, out, e);
   }
   try {
-    const report = await readStatus(store, config, clock.now());
+    // Rows a run kept because Postgres was unreachable (another process's, spooled in the data dir).
+    const pending = config.database.url ? new PendingLogs({ dir: join(config.database.dataDir, PENDING_DIR_NAME), database: describeDatabaseUrl(config.database.url) }).entries() : [];
+    const report = await readStatus(store, config, clock.now(), pending);
     if (!report) {
       out(json ? JSON.stringify({ status: 'unknown', message: 'nothing has synced yet' }, null, 2) : 'nothing has synced yet: the database has no sync_logs table (run `jarvis-sync migrate`, then `jarvis-sync sync all`)');
       return 1;
@@ -77,27 +83,32 @@ export async function statusCommand(cmd: ParsedCommand, config: Config, logger: 
   }
 }
 
-/** The report, or null when the database has no sync_logs table yet. */
-export async function readStatus(sql: Sql, config: Config, now: number): Promise<StatusReport | null> {
+/**
+ * The report, or null when the database has no sync_logs table yet. `pending`: sync_logs rows kept
+ * because Postgres was unreachable, counted as if they had been written.
+ */
+export async function readStatus(sql: Sql, config: Config, now: number, pending: SyncLogEntry[] = []): Promise<StatusReport | null> {
   const { rows: exists } = await sql.query<{ ok: boolean }>(`SELECT to_regclass('jarvis_sync.sync_logs') IS NOT NULL AS ok`);
   if (!exists[0]?.ok) return null;
   const steps = datasetSteps(config);
   const inProgress = await locksHeld(sql, steps);
-  const health = await computeHealth({ store: sql, now: () => now, syncInProgress: () => inProgress.length > 0 });
+  const health = await computeHealth({ store: sql, now: () => now, syncInProgress: () => inProgress.length > 0, pending: () => pending });
   if (health.error) throw health.error;
+  const kept = pendingRowsParam(pending);
 
   const { rows: last } = await sql.query<{ event_type: string; status: string; message: string | null; details: Record<string, unknown> | null; created_at: Date; start_time: Date | null; end_time: Date | null }>(
     `SELECT DISTINCT ON (event_type) event_type, status, message, details, created_at, start_time, end_time
-       FROM jarvis_sync.sync_logs
+       FROM ${syncLogsWithPending('$1')} l
       WHERE event_type LIKE '%\\_sync'
       ORDER BY event_type, created_at DESC`,
+    [kept],
   );
   const { rows: counts } = await sql.query<{ event_type: string; runs: number; failed: number }>(
     `SELECT event_type, count(*)::int AS runs, count(*) FILTER (WHERE status <> 'success')::int AS failed
-       FROM jarvis_sync.sync_logs
+       FROM ${syncLogsWithPending('$2')} l
       WHERE event_type LIKE '%\\_sync' AND created_at >= $1
       GROUP BY event_type`,
-    [new Date(now - DAY_MS)],
+    [new Date(now - DAY_MS), kept],
   );
   const lastBy = new Map(last.map((r) => [r.event_type.replace(/_sync$/, ''), r]));
   const countBy = new Map(counts.map((r) => [r.event_type.replace(/_sync$/, ''), r]));
@@ -130,7 +141,8 @@ export async function readStatus(sql: Sql, config: Config, now: number): Promise
       message: row?.message ?? null,
     };
   });
-  return { ...health.body, datasets };
+  const unwritten = pending.filter((e) => e.eventType.endsWith('_sync')).length;
+  return { ...health.body, datasets, ...(unwritten ? { unwritten_runs: unwritten } : {}) };
 }
 
 /** Every dataset step a `sync all` can run, with whether it is configured. */
@@ -176,6 +188,9 @@ function printStatus(r: StatusReport, now: number, out: (s: string) => void): vo
       : 'last sync: never',
   );
   out(`last 24 h: ${r.stats.total_syncs_24h} sync${r.stats.total_syncs_24h === 1 ? '' : 's'}, ${r.stats.success_rate} successful${s.sync_in_progress ? '; a sync is running now' : ''}`);
+  if (r.unwritten_runs) {
+    out(`${r.unwritten_runs} run${r.unwritten_runs === 1 ? '' : 's'} ended while Postgres was unreachable: counted here, written to sync_logs by the next sync that reaches it`);
+  }
   out('');
   const header = ['dataset', 'status', 'mode', 'last run', 'duration', 'created', 'updated', 'deleted', 'errors', 'runs 24h', 'failed 24h'];
   const shown = r.datasets.filter((d) => d.status !== 'not_configured');
