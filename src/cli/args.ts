@@ -68,7 +68,10 @@ Usage:
                                            authorize Google in a browser; prints GOOGLE_REFRESH_TOKEN for .env
   jarvis-sync demo [--once]                sample workspace in a local Notion emulator, synced into PGlite
   jarvis-sync emulate notion|google [--port N] [--host H] [--seed FILE]
-  jarvis-sync help
+  jarvis-sync help [command]                a command's options and examples (also: <command> --help)
+
+Datasets: contacts, meetings, tasks, reflections, journals, calendar, gmail, books, highlights
+(\`jarvis-sync help sync\` says what each syncs, and the config file keys).
 
 Options:
   --full        read everything on both sides (finds deletions)
@@ -80,6 +83,6 @@ Options:
   --no-browser  auth google: only print the URL to open
 
 Environment: NOTION_TOKEN, NOTION_BASE_URL, NOTION_<DATASET>_DATABASE_ID, DATABASE_URL,
-JARVIS_DATA_DIR, NOTION_REQUESTS_PER_SECOND, LOG_LEVEL; the service: HOST, PORT, SYNC_API_TOKEN
+JARVIS_DATA_DIR, NOTION_REQUESTS_PER_SECOND, LOG_LEVEL, LOG_FORMAT; the service: HOST, PORT, SYNC_API_TOKEN
 (required to listen beyond 127.0.0.1), NOTION_WEBHOOK_VERIFICATION_TOKEN, GOOGLE_CALENDAR_WEBHOOK_TOKEN.
 Variables are also read from ./.env (or JARVIS_ENV_FILE); the environment wins. See README.md.`;

@@ -1,6 +1,7 @@
 import { ConfigError, loadConfig } from '../config/index.ts';
 import { createLogger } from '../lib/logger.ts';
-import { HELP, parseCommand, UsageError } from './args.ts';
+import { parseCommand, UsageError } from './args.ts';
+import { helpText } from './help.ts';
 import { loadEnvFile } from './env.ts';
 
 /**
@@ -18,7 +19,7 @@ export async function main(argv: string[]): Promise<number> {
       return 0;
     }
     if (cmd.flags.help || cmd.command === 'help') {
-      out(HELP);
+      out(helpText(cmd.command === 'help' ? cmd.positionals[0] : cmd.command));
       return 0;
     }
     // .env (or JARVIS_ENV_FILE) before anything reads the environment; real variables win.
