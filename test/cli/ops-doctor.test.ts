@@ -125,7 +125,9 @@ describe('jarvis-sync doctor', () => {
 
     const wrong = await doctor({ ...env, NOTION_TOKEN: 'secret_not_the_right_one_000000000000', HOST: '0.0.0.0' });
     expect(wrong.code).toBe(1);
-    expect(wrong.text).toMatch(/✗ database: .* is reachable, but 1 migration\(s\) are not applied: 0002_datasets\.sql\n    → run `jarvis-sync migrate`/);
+    const pending = (await loadMigrations()).slice(1).map((m) => m.file);
+    expect(wrong.text).toContain(`is reachable, but ${pending.length} migration(s) are not applied: ${pending.join(', ')}\n    → run \`jarvis-sync migrate\``);
+    expect(wrong.text).toMatch(/✗ database: /);
     expect(wrong.text).toMatch(/✗ Notion: Notion .*failed \(401 unauthorized\).*check NOTION_TOKEN/);
     expect(wrong.text).not.toContain('secret_not_the_right_one');
     expect(wrong.text).not.toMatch(/books:/); // databases are not checked with a token that does not work
