@@ -22,7 +22,6 @@ export {
   appliedVersions,
   detectLegacyLayout,
   publicNamesNotOurs,
-  lockDownTableSql,
   MigrationError,
   BOOKKEEPING_SCHEMA,
   PUBLIC_VIEWS,

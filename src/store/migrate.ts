@@ -291,7 +291,7 @@ async function upgradeLegacyLayout(tx: Sql, legacy: LegacyRecord, migrations: Mi
  * PUBLIC or Supabase's API roles anon and authenticated (revoked only where those roles exist).
  * `schema` and `table` are checked by quoteIdent (which throws on anything but a plain identifier).
  */
-export function lockDownTableSql(schema: string, table: string): string {
+function lockDownTableSql(schema: string, table: string): string {
   const rel = `${quoteIdent(schema)}.${quoteIdent(table)}`;
   return `ALTER TABLE ${rel} ENABLE ROW LEVEL SECURITY;
 REVOKE ALL ON ${rel} FROM PUBLIC;
