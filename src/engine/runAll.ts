@@ -1,6 +1,6 @@
 import type { ResolvedDataset } from '../config/index.ts';
 import { syncOrder } from '../datasets/index.ts';
-import { writeSyncLog } from '../store/index.ts';
+import { pendingLogsFor, writeSyncLogsOrKeep } from '../store/pendingLogs.ts';
 import type { RunContext, RunOptions } from './context.ts';
 import { runCalendar } from './google/runCalendar.ts';
 import { runContactsGoogle } from './google/runContactsGoogle.ts';
@@ -70,14 +70,17 @@ export async function runAll(ctx: RunContext, opts: RunOptions = {}, onResult?: 
   if (!opts.dryRun) {
     const ran = results.filter((r) => r.status !== 'skipped');
     const failed = ran.filter((r) => r.status !== 'success');
-    await writeSyncLog(ctx.store, {
-      eventType: 'full_sync_complete',
-      status: failed.length ? 'error' : 'success',
-      message: `${ran.length} dataset run(s), ${failed.length} with errors`,
-      details: { datasets: results.map((r) => ({ dataset: r.dataset, status: r.status })) },
-      startTime: started,
-      endTime: new Date(ctx.clock.now()),
-    });
+    // Kept for later, like the runs' own rows, when Postgres is unreachable (src/store/pendingLogs.ts).
+    await writeSyncLogsOrKeep(ctx.store, pendingLogsFor(ctx.store), [
+      {
+        eventType: 'full_sync_complete',
+        status: failed.length ? 'error' : 'success',
+        message: `${ran.length} dataset run(s), ${failed.length} with errors`,
+        details: { datasets: results.map((r) => ({ dataset: r.dataset, status: r.status })) },
+        startTime: started,
+        endTime: new Date(ctx.clock.now()),
+      },
+    ], ctx.logger);
   }
   return results;
 }

@@ -5,7 +5,7 @@
  */
 import type { ResolvedDataset } from '../config/index.ts';
 import { assertDatasetTable } from '../store/adoptTables.ts';
-import { pendingLogsFor, writeSyncLogsOrKeep } from '../store/pendingLogs.ts';
+import { isConnectionFailure, pendingLogsFor, writeSyncLogsOrKeep } from '../store/pendingLogs.ts';
 import { acquireLease, describeHolder, LeaseLostError } from '../store/leases.ts';
 import type { RunContext, RunOptions } from './context.ts';
 import { guardRunContext } from './leaseGuard.ts';
@@ -28,7 +28,20 @@ export async function runFramed(
   const googleBefore = ctx.google?.stats.requests ?? 0;
   const result = emptyResult(ds.name, opts.full ? 'full' : 'incremental', dryRun);
 
-  const acquired = await acquireLease(store, `dataset:${lockName}`, { ...ctx.lease, logger });
+  let acquired: Awaited<ReturnType<typeof acquireLease>>;
+  try {
+    acquired = await acquireLease(store, `dataset:${lockName}`, { ...ctx.lease, logger });
+  } catch (e) {
+    // Postgres unreachable before the run could start: still a failed run, counted by /health and
+    // status (its log rows are kept until Postgres is back).
+    if (!isConnectionFailure(e)) throw e;
+    result.status = 'error';
+    result.message = result.failure = (e as Error).message;
+    result.durationMs = clock.now() - started;
+    logger.error({ dataset: ds.name, err: result.message }, 'sync run failed');
+    if (!dryRun) await logRun(ctx, ds, result, started);
+    return result;
+  }
   if (!acquired.ok) {
     result.status = 'locked';
     const holder = acquired.holder ? ` (${describeHolder(acquired.holder, clock.now())})` : '';

@@ -6,6 +6,8 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from
 import { guardRunContext } from '../../src/engine/leaseGuard.ts';
 import { runOneWay } from '../../src/engine/runOneWay.ts';
 import { acquireLease, activeLeases, LeaseLostError, type Lease } from '../../src/store/leases.ts';
+import { StoreConnectionError } from '../../src/store/connectionErrors.ts';
+import { pendingLogsFor } from '../../src/store/pendingLogs.ts';
 import type { Store } from '../../src/store/types.ts';
 import { createHarness, dataset, type Harness } from '../helpers/harness.ts';
 import { noTimers } from '../helpers/leases.ts';
@@ -66,5 +68,38 @@ describe.each(storeBackends())('losing the lease mid-run on %s', (kind) => {
     await expect(guarded.notion.createPage('ds', {})).rejects.toBeInstanceOf(LeaseLostError);
     expect(h.ctx.notion.stats.requests).toBe(before);
     expect(guarded.notion.stats).toBe(h.ctx.notion.stats); // reads and stats pass through
+  });
+});
+
+describe.each(storeBackends())('Postgres unreachable before the lease on %s', (kind) => {
+  let store: Store;
+  beforeAll(async () => {
+    store = await openTestStore(kind);
+  });
+  afterAll(async () => store?.close());
+
+  it('the run is a failed run with the reason, kept for sync_logs (so /health and status count it), and written once Postgres answers', async () => {
+    const h = await createHarness(store);
+    try {
+      let down = true;
+      const flaky = Object.create(store) as Store;
+      flaky.query = async (text: string, params?: unknown[]) => {
+        if (down) throw new StoreConnectionError('Cannot connect to Postgres at 127.0.0.1:5432 (ECONNREFUSED)', 'ECONNREFUSED', true);
+        return store.query(text, params);
+      };
+      const r = await runOneWay({ ...h.ctx, store: flaky }, dataset(h, 'books'));
+      expect(r).toMatchObject({ status: 'error', failure: 'Cannot connect to Postgres at 127.0.0.1:5432 (ECONNREFUSED)' });
+      expect(pendingLogsFor(flaky).entries().map((e) => [e.eventType, e.status])).toEqual([['books_sync', 'error']]);
+      down = false;
+      await runOneWay({ ...h.ctx, store: flaky }, dataset(h, 'books'));
+      const rows = (await store.query(`SELECT status, message FROM jarvis_sync.sync_logs WHERE event_type = 'books_sync' ORDER BY created_at`)).rows;
+      expect(rows).toEqual([
+        { status: 'error', message: 'Cannot connect to Postgres at 127.0.0.1:5432 (ECONNREFUSED)' },
+        { status: 'success', message: expect.stringMatching(/^books: /) },
+      ]);
+      expect(pendingLogsFor(flaky).entries()).toEqual([]);
+    } finally {
+      await h.close();
+    }
   });
 });
