@@ -222,7 +222,7 @@ export function planTable(ds: DatasetTableInput, spec: TableSpec, state: TableSt
   }
   if (state.kind !== 'r' && state.kind !== 'p') {
     plan.action = 'refuse';
-    plan.problems.push(`${spec.table} is ${RELKIND[state.kind] ?? 'not a table'}, not a table`);
+    plan.problems.push(`it is ${RELKIND[state.kind] ?? 'something else'}, not a table`);
     return plan;
   }
   const byName = new Map(state.columns.map((c) => [c.name, c]));
@@ -252,9 +252,9 @@ export function planTable(ds: DatasetTableInput, spec: TableSpec, state: TableSt
   plan.triggerMissing = !state.triggers.some((t) => t.name === spec.trigger && t.function === UPDATED_AT_FUNCTION);
 
   if (owner && owner.dataset !== ds.name) {
-    plan.problems.push(`${spec.table} is the table of dataset ${owner.dataset} (${owner.how === 'adopted' ? 'adopted' : 'created'} by jarvis-sync), not of ${ds.name}`);
+    plan.problems.push(`it is the table of dataset ${owner.dataset} (${owner.how === 'adopted' ? 'adopted' : 'created'} by jarvis-sync), not of ${ds.name}`);
   } else if (!owner && !ds.adopt) {
-    plan.problems.push(`${spec.table} already exists and was not created by jarvis-sync, so migrate does not change it without your say-so`);
+    plan.problems.push('it already exists and was not created by jarvis-sync, so migrate does not change it without your say-so');
   }
   const incomplete = plan.missingColumns.length > 0 || plan.missingIndexes.length > 0 || plan.triggerMissing;
   plan.action = plan.problems.length || plan.conflicts.length ? 'refuse' : !owner ? 'adopt' : incomplete ? 'complete' : 'none';
@@ -312,6 +312,8 @@ export function refusalMessage(plan: TablePlan): string {
       lines.push(`    - or let jarvis-sync use this table: set datasets.${dataset}.adopt: true${plan.conflicts.length ? ' once the conflicts above are fixed' : ''}; migrate then adds what it lacks (it never drops or retypes a column)`);
     }
     lines.push(`    - or, if you do not sync ${dataset}: set datasets.${dataset}.enabled: false, and the table is left alone`);
+  } else if (plan.owner.dataset !== dataset) {
+    lines.push(`  way out: give ${dataset} a table of its own (datasets.${dataset}.table); migrate creates it`);
   }
   return lines.join('\n');
 }
