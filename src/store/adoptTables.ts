@@ -84,7 +84,7 @@ export type TableAction =
   | 'complete'
   /** Not recorded, `adopt: true`, compatible: add what it lacks and record it. */
   | 'adopt'
-  /** Not recorded and the dataset is disabled: left alone, not checked. */
+  /** The dataset is disabled and its table is not jarvis-sync's, or would be refused: left alone. */
   | 'skip'
   /** Not touched: see `problems` and `conflicts`. */
   | 'refuse';
@@ -231,7 +231,7 @@ export function planTable(ds: DatasetTableInput, spec: TableSpec, state: TableSt
     if (!actual) plan.missingColumns.push(column);
     else if (column.checked) {
       const reason = columnTypeProblem(column, actual);
-      if (reason) plan.conflicts.push({ column: column.name, actual: actual.type, needed: column.type, reason, fix: typeFix(ds, spec, column, actual) });
+      if (reason) plan.conflicts.push({ column: column.name, actual: actual.type, needed: column.type, reason, fix: typeFix(ds, spec, column, actual, owner !== null) });
     }
   }
   // A NOT NULL column that jarvis-sync does not know (and so never fills) makes every insert fail.
@@ -257,7 +257,10 @@ export function planTable(ds: DatasetTableInput, spec: TableSpec, state: TableSt
     plan.problems.push('it already exists and was not created by jarvis-sync, so migrate does not change it without your say-so');
   }
   const incomplete = plan.missingColumns.length > 0 || plan.missingIndexes.length > 0 || plan.triggerMissing;
-  plan.action = plan.problems.length || plan.conflicts.length ? 'refuse' : !owner ? 'adopt' : incomplete ? 'complete' : 'none';
+  const refused = plan.problems.length > 0 || plan.conflicts.length > 0;
+  // A disabled dataset's table is never the reason migrate stops: nothing syncs it.
+  if (refused && ds.enabled === false) plan.action = 'skip';
+  else plan.action = refused ? 'refuse' : !owner ? 'adopt' : incomplete ? 'complete' : 'none';
   return plan;
 }
 
@@ -270,12 +273,13 @@ function serves(i: ActualIndex, w: IndexSpec): boolean {
 }
 
 /** What to do about one incompatible column: retype it, or point jarvis-sync elsewhere. */
-function typeFix(ds: DatasetTableInput, spec: TableSpec, column: ColumnSpec, actual: ActualColumn): string {
+function typeFix(ds: DatasetTableInput, spec: TableSpec, column: ColumnSpec, actual: ActualColumn, recorded: boolean): string {
   const t = quoteIdent(spec.table);
   const c = quoteIdent(column.name);
   const elsewhere = `or sync ${ds.name} into a table of its own (datasets.${ds.name}.table)`;
   if (column.role === 'id') {
-    return `rename that column (ALTER TABLE ${t} RENAME COLUMN "id" TO "legacy_id") and set datasets.${ds.name}.adopt: true, so migrate adds a uuid id; ${elsewhere}`;
+    const then = recorded ? 'run migrate again' : `set datasets.${ds.name}.adopt: true`;
+    return `rename that column (ALTER TABLE ${t} RENAME COLUMN "id" TO "legacy_id") and ${then}, so migrate adds a uuid id; ${elsewhere}`;
   }
   if (actual.generated) {
     return column.role === 'field' ? `map the field to another column (datasets.${ds.name}.columns.${column.field!.field}), ${elsewhere}` : elsewhere.slice(3);
@@ -314,6 +318,8 @@ export function refusalMessage(plan: TablePlan): string {
     lines.push(`    - or, if you do not sync ${dataset}: set datasets.${dataset}.enabled: false, and the table is left alone`);
   } else if (plan.owner.dataset !== dataset) {
     lines.push(`  way out: give ${dataset} a table of its own (datasets.${dataset}.table); migrate creates it`);
+  } else {
+    lines.push(`  or, if you do not sync ${dataset}: set datasets.${dataset}.enabled: false, and the table is left alone`);
   }
   return lines.join('\n');
 }

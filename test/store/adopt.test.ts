@@ -9,7 +9,7 @@
  *   and a sync run (status error, nothing written to Notion or Postgres); the printed fix works;
  * - a disabled dataset's foreign table is left alone; a view is refused.
  */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
@@ -388,6 +388,38 @@ describe.each(storeBackends())('existing tables on %s', (kind) => {
     } finally {
       await Promise.all([a.close(), b.close()]);
       await db.drop();
+    }
+  });
+
+  it("the issue's case after upgrading: a user's bigint tasks that the earlier release silently completed is refused until fixed or disabled", async () => {
+    const store = await openTestStore(kind, { migrate: false });
+    try {
+      // As the earlier release left it: the user's tasks first, then its 0001 and 0002 (which added
+      // 11 columns and a trigger to it), recorded its way in public.schema_migrations.
+      await store.exec!(USERS_TASKS);
+      await store.query(`CREATE TABLE schema_migrations (version text PRIMARY KEY, name text, applied_at timestamptz DEFAULT now())`);
+      for (const [version, name] of [['0001', 'core'], ['0002', 'datasets']]) {
+        await store.exec!(readFileSync(new URL(`../fixtures/legacy-migrations/${version}_${name}.sql`, import.meta.url), 'utf8'));
+        await store.query(`INSERT INTO schema_migrations (version, name) VALUES ($1, $2)`, [version, name]);
+      }
+      const error = (await migrate(store).catch((e: unknown) => e)) as Error;
+      expect(error).toBeInstanceOf(DatasetTableError);
+      expect(error.message).toContain(
+        [
+          'table tasks (dataset tasks): its columns do not fit what jarvis-sync reads and writes.',
+          '  conflicting columns:',
+          '    - id is bigint, jarvis-sync needs uuid: jarvis-sync keys rows by uuid (it makes the ids, and Notion pages and its ledger refer to them).',
+          '      fix: rename that column (ALTER TABLE "tasks" RENAME COLUMN "id" TO "legacy_id") and run migrate again, so migrate adds a uuid id; or sync tasks into a table of its own (datasets.tasks.table)',
+          '  or, if you do not sync tasks: set datasets.tasks.enabled: false, and the table is left alone',
+        ].join('\n'),
+      );
+      // The upgrade of the bookkeeping itself went through (its own transaction), and recorded tasks as legacy.
+      expect((await owned(store)).find((o) => o.table_name === 'tasks')).toEqual({ table_name: 'tasks', dataset: 'tasks', how: 'legacy' });
+      const datasets = loadConfig({ env: {}, cwd: '/nonexistent-jarvis-test-cwd' }).datasets.map((d) => (d.name === 'tasks' ? { ...d, enabled: false } : d));
+      await migrate(store, { datasets });
+      expect((await store.query(`SELECT title FROM tasks ORDER BY id`)).rows).toEqual([{ title: 'buy milk' }, { title: 'call mum' }]);
+    } finally {
+      await store.close();
     }
   });
 

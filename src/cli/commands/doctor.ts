@@ -173,7 +173,13 @@ function datasetTableCheck(plan: TablePlan): CheckResult {
     case 'adopt':
       return { name, ok: false, detail: `${plan.dataset}: not created by jarvis-sync; datasets.${plan.dataset}.adopt is set and its columns fit: migrate will add ${describeAdditions(plan) || 'nothing'} and record it as adopted`, fix: migrate };
     case 'skip':
-      return { name, ok: null, detail: `${plan.dataset} is disabled and this table is not jarvis-sync's: left alone, not checked` };
+      return {
+        name,
+        ok: null,
+        detail: plan.owner
+          ? `${plan.dataset} is disabled; left alone although it does not fit: ${plan.conflicts.map((c) => `${c.column} is ${c.actual}`).concat(plan.problems).join('; ')}`
+          : `${plan.dataset} is disabled and this table is not jarvis-sync's: left alone, not checked`,
+      };
     case 'refuse':
       return {
         name,
