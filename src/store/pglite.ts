@@ -1,12 +1,13 @@
 /**
  * Store over PGlite 0.5 (Postgres 18 in WASM): the zero-install default, file-backed in a local
- * folder or in memory. One instance is one Postgres session (~750 MB, 2–3 s to start), so open
- * it once per process and share it.
+ * folder or in memory. One instance is one Postgres session, so open it once per process and share
+ * it. A new database starts from a pre-initialized data directory (the seed), not from initdb.
  */
-import { mkdirSync } from 'node:fs';
-import { dirname, resolve } from 'node:path';
+import { existsSync, mkdirSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
 import { lockDataDir } from './dataDirLock.ts';
+import { readSeed, saveSeed } from './pgliteSeed.ts';
 import { transactionSql, TransactionGuard } from './sqlSession.ts';
 import { pgliteParsers } from './typeParsers.ts';
 import type { QueryResult, Sql, Store } from './types.ts';
@@ -16,16 +17,28 @@ export const DEFAULT_DATA_DIR = './.jarvis-sync/pgdata';
 type Queryable = Pick<PGlite, 'query' | 'exec'>;
 
 export async function openPgliteStore(opts: { dataDir?: string; inMemory?: boolean } = {}): Promise<Store> {
-  if (opts.inMemory) return new PgliteStore(await PGlite.create({ parsers: pgliteParsers }), () => {});
+  if (opts.inMemory) return new PgliteStore(await createPglite({}, true), () => {});
   const dataDir = resolve(opts.dataDir ?? DEFAULT_DATA_DIR);
   mkdirSync(dirname(dataDir), { recursive: true });
   const unlock = lockDataDir(dataDir);
   try {
-    return new PgliteStore(await PGlite.create({ dataDir, parsers: pgliteParsers }), unlock);
+    return new PgliteStore(await createPglite({ dataDir }, !existsSync(join(dataDir, 'PG_VERSION'))), unlock);
   } catch (e) {
     unlock();
     throw new Error(`cannot open the PGlite database in ${dataDir}: ${(e as Error).message}`);
   }
+}
+
+/**
+ * A PGlite instance. A new database is loaded from the seed (src/store/pgliteSeed.ts) instead of
+ * running initdb; without a seed, initdb runs and its result becomes the seed for next time.
+ */
+async function createPglite(base: { dataDir?: string }, isNew: boolean): Promise<PGlite> {
+  const seed = isNew ? readSeed() : null;
+  if (seed) return PGlite.create({ ...base, parsers: pgliteParsers, loadDataDir: seed });
+  const db = await PGlite.create({ ...base, parsers: pgliteParsers });
+  if (isNew) await saveSeed(db);
+  return db;
 }
 
 class PgliteStore implements Store {
