@@ -164,14 +164,14 @@ function datasetTableCheck(plan: TablePlan): CheckResult {
   switch (plan.action) {
     case 'none': {
       const by = plan.owner?.how === 'adopted' ? 'adopted' : plan.owner?.how === 'legacy' ? 'made by an earlier jarvis-sync' : 'created by jarvis-sync';
-      return { name, ok: true, detail: `${plan.dataset}: ${plan.spec.columns.length} columns of fitting types, indexes and trigger in place (${by})` };
+      return { name, ok: true, detail: `the ${plan.spec.columns.length} columns jarvis-sync uses fit; indexes and trigger in place (dataset ${plan.dataset}, ${by})` };
     }
     case 'create':
-      return { name, ok: null, detail: `${plan.dataset}: does not exist yet; \`jarvis-sync migrate\` (or the next start) creates it` };
+      return { name, ok: null, detail: `does not exist yet (dataset ${plan.dataset}); \`jarvis-sync migrate\` (or the next start) creates it` };
     case 'complete':
-      return { name, ok: false, detail: `${plan.dataset}: lacks ${describeAdditions(plan)}`, fix: migrate };
+      return { name, ok: false, detail: `lacks ${describeAdditions(plan)} (dataset ${plan.dataset})`, fix: migrate };
     case 'adopt':
-      return { name, ok: false, detail: `${plan.dataset}: not created by jarvis-sync; datasets.${plan.dataset}.adopt is set and its columns fit: migrate will add ${describeAdditions(plan) || 'nothing'} and record it as adopted`, fix: migrate };
+      return { name, ok: false, detail: `not created by jarvis-sync; datasets.${plan.dataset}.adopt is set and its columns fit: migrate will add ${describeAdditions(plan) || 'nothing'} and record it as adopted`, fix: migrate };
     case 'skip':
       return {
         name,
