@@ -1,0 +1,32 @@
+/**
+ * The suite's own leftover check (test/globalSetup.ts) catches what it promises to: a temp dir left
+ * outside the run's dir, and a process the run started that still runs. Run here inside the suite,
+ * one level down: the "system" temp dir is then this run's own.
+ */
+import { spawn } from 'node:child_process';
+import { existsSync, mkdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { expect, it } from 'vitest';
+import setup from './globalSetup.ts';
+
+it('fails the run, naming them, when a temp dir or a process is left behind — and cleans them up', async () => {
+  const saved = { TMPDIR: process.env.TMPDIR, JARVIS_TEST_RUN: process.env.JARVIS_TEST_RUN };
+  const outer = tmpdir();
+  const teardown = await setup();
+  let child: ReturnType<typeof spawn> | undefined;
+  try {
+    expect(tmpdir()).not.toBe(outer); // the inner run's own dir
+    mkdirSync(join(outer, 'jarvis-forgotten-abc'));
+    child = spawn(process.execPath, ['-e', 'setInterval(() => {}, 1000)'], { stdio: 'ignore' }); // inherits the run id
+    await new Promise((resolve) => child!.once('spawn', resolve));
+    const exited = new Promise((resolve) => child!.once('exit', resolve));
+    await expect(teardown()).rejects.toThrow(/process\(es\) started by the tests were still running: \d+ .*setInterval[\s\S]*left in .*: jarvis-forgotten-abc/);
+    await exited; // the check killed it
+  } finally {
+    child?.kill('SIGKILL');
+    process.env.TMPDIR = saved.TMPDIR;
+    process.env.JARVIS_TEST_RUN = saved.JARVIS_TEST_RUN;
+  }
+  expect(existsSync(join(outer, 'jarvis-forgotten-abc'))).toBe(false); // cleaned up after naming it
+});
