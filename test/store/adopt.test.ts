@@ -146,7 +146,9 @@ describe.each(storeBackends())('existing tables on %s', (kind) => {
       const lines = await db.doctor();
       const tasks = lines.find((l) => l.name === 'table tasks')!;
       expect(tasks.ok).toBe(false);
+      expect(tasks.detail).toMatch(/^its columns do not fit what jarvis-sync reads and writes\.\n {6}conflicting columns:\n/);
       expect(tasks.detail).toContain('id is bigint, jarvis-sync needs uuid: jarvis-sync keys rows by uuid');
+      expect(tasks.fix).toBe('take one of the ways out above, then run `jarvis-sync migrate`');
       const store = await db.open();
       try {
         expect(await fingerprint(store, 'tasks')).toEqual(before);

@@ -184,7 +184,8 @@ function datasetTableCheck(plan: TablePlan): CheckResult {
       return {
         name,
         ok: false,
-        detail: refusalMessage(plan).replaceAll('\n', '\n    '),
+        // The line already names the table: the refusal without its "table … (dataset …): " lead.
+        detail: refusalMessage(plan).replace(/^table \S+ \(dataset \S+\): /, '').replaceAll('\n', '\n    '),
         fix: plan.owner ? 'change the columns as shown (jarvis-sync never retypes a column itself), then run doctor again' : 'take one of the ways out above, then run `jarvis-sync migrate`',
       };
   }
