@@ -3,6 +3,7 @@
  * Notion sample's contacts, see emulators/samples/notionWorkspace.ts), calendar events with time
  * zones, all-day and recurring events, and a mailbox of messages from and to those people.
  * Everything is derived from indexes: the same options give the same account, ids included.
+ * `anchor` moves the whole account in time by whole weeks (the demo puts it around today).
  *
  * Deliberate quirks for matching tests:
  * - Maya Chen (person 0) has the email `Maya.Chen@Example.com` in Google; the Notion sample has
@@ -102,11 +103,44 @@ export interface GoogleSampleOptions {
   messages?: number;
   /** Contacts (default 20; past the built-in list, copies get +N addresses and no phone). */
   people?: number;
+  /**
+   * Moves every date by whole weeks so that the account's "today" (default Monday 2026-01-05
+   * 09:00 UTC, where the mailbox ends and the calendar is centred) becomes the last Monday 09:00
+   * UTC at or before this instant. Whole weeks keep weekdays and local times (the weekly Monday
+   * sync stays on Mondays). The demo passes the current time: a calendar window and a Gmail query
+   * relative to now would otherwise find nothing of an account dated in early 2026.
+   */
+  anchor?: Date | number | string;
 }
 
 const DAY = 86_400_000;
+const WEEK = 7 * DAY;
 /** The FakeClock default; messages end here, events spread around it. */
 const ANCHOR = Date.UTC(2026, 0, 5, 9, 0, 0);
+
+/** The shift `anchor` asks for: whole weeks, so that ANCHOR + shift is at or before it. */
+function anchorShift(anchor: GoogleSampleOptions['anchor']): number {
+  if (anchor === undefined) return 0;
+  const at = new Date(anchor).getTime();
+  if (!Number.isFinite(at)) throw new Error(`sampleGoogleWorkspace: anchor ${String(anchor)} is not a date`);
+  return Math.floor((at - ANCHOR) / WEEK) * WEEK;
+}
+
+/** Dates and times of the sample, moved by `shift` ms (whole weeks). */
+function shifted(shift: number) {
+  const days = shift / DAY;
+  /** "2026-05-07" → the date `days` later. */
+  const date = (ymd: string) => new Date(Date.parse(`${ymd}T00:00:00Z`) + days * DAY).toISOString().slice(0, 10);
+  /** "2026-01-05", "10:00", tz → "2026-01-05T10:00:00+01:00" on the moved date, same local time. */
+  const local = (ymd: string, hm: string, tz: string) => {
+    const [year, month, day] = date(ymd).split('-').map(Number) as [number, number, number];
+    const [hour, minute] = hm.split(':').map(Number) as [number, number];
+    return formatInZone(fromZoned({ year, month, day, hour, minute, second: 0 }, tz), tz);
+  };
+  /** "20260119T093000" (an iCalendar local or UTC date-time, without its Z) moved by `days`. */
+  const ical = (basic: string) => date(`${basic.slice(0, 4)}-${basic.slice(4, 6)}-${basic.slice(6, 8)}`).replaceAll('-', '') + basic.slice(8);
+  return { date, local, ical };
+}
 
 function digits(name: string, n: number): string {
   const h = createHash('sha1').update(`jarvis-sync:google:${name}`).digest();
@@ -119,6 +153,8 @@ const displayName = (p: SamplePerson) => p.unstructured ?? [p.given, p.family].f
 
 export function sampleGoogleWorkspace(opts: GoogleSampleOptions = {}) {
   const counts = { events: opts.events ?? 40, messages: opts.messages ?? 60, people: opts.people ?? 20 };
+  const shift = anchorShift(opts.anchor);
+  const { date, local, ical } = shifted(shift);
 
   const people: Person[] = [];
   const emails: string[] = [];
@@ -150,6 +186,7 @@ export function sampleGoogleWorkspace(opts: GoogleSampleOptions = {}) {
 
   const ids = {
     calendarId: 'primary',
+    // The dates below are those of the default anchor; `anchor` moves them all by whole weeks.
     /** Weekly on Mondays 10:00 Europe/Berlin, 26 times from 2026-01-05 (crosses the March DST change). */
     weeklyEventId: eventIdFrom('sample:event:0'),
     /** All-day on 2026-05-07 (end date 2026-05-08, exclusive). */
@@ -160,13 +197,13 @@ export function sampleGoogleWorkspace(opts: GoogleSampleOptions = {}) {
     tripEventId: eventIdFrom('sample:event:3'),
   };
   const events: CalendarEvent[] = [];
-  const created = (i: number) => new Date(Date.UTC(2025, 10, 1) + i * 3_600_000).toISOString();
+  const created = (i: number) => new Date(Date.UTC(2025, 10, 1) + shift + i * 3_600_000).toISOString();
   const special: CalendarEvent[] = [
     {
       id: ids.weeklyEventId,
       summary: 'Weekly sync with Maya',
-      start: { dateTime: '2026-01-05T10:00:00+01:00', timeZone: 'Europe/Berlin' },
-      end: { dateTime: '2026-01-05T10:30:00+01:00', timeZone: 'Europe/Berlin' },
+      start: { dateTime: local('2026-01-05', '10:00', 'Europe/Berlin'), timeZone: 'Europe/Berlin' },
+      end: { dateTime: local('2026-01-05', '10:30', 'Europe/Berlin'), timeZone: 'Europe/Berlin' },
       recurrence: ['RRULE:FREQ=WEEKLY;BYDAY=MO;COUNT=26'],
       attendees: [me, attendee(0, 'accepted')].filter((a) => a !== null),
       hangoutLink: 'https://meet.google.com/abc-defg-hij',
@@ -176,23 +213,23 @@ export function sampleGoogleWorkspace(opts: GoogleSampleOptions = {}) {
       summary: 'Company offsite 🏕️',
       description: 'All hands, whole day. Train at 07:12.',
       location: 'Lakeside Lodge',
-      start: { date: '2026-05-07' },
-      end: { date: '2026-05-08' },
+      start: { date: date('2026-05-07') },
+      end: { date: date('2026-05-08') },
       transparency: 'transparent',
     },
     {
       id: ids.standupEventId,
       summary: 'Daily standup',
-      start: { dateTime: '2026-01-05T09:30:00-05:00', timeZone: 'America/New_York' },
-      end: { dateTime: '2026-01-05T09:45:00-05:00', timeZone: 'America/New_York' },
-      recurrence: ['RRULE:FREQ=DAILY;BYDAY=MO,TU,WE,TH,FR;UNTIL=20260227T235959Z', 'EXDATE;TZID=America/New_York:20260119T093000'],
+      start: { dateTime: local('2026-01-05', '09:30', 'America/New_York'), timeZone: 'America/New_York' },
+      end: { dateTime: local('2026-01-05', '09:45', 'America/New_York'), timeZone: 'America/New_York' },
+      recurrence: [`RRULE:FREQ=DAILY;BYDAY=MO,TU,WE,TH,FR;UNTIL=${ical('20260227T235959')}Z`, `EXDATE;TZID=America/New_York:${ical('20260119T093000')}`],
       attendees: [me, attendee(5, 'accepted'), attendee(13, 'needsAction')].filter((a) => a !== null),
     },
     {
       id: ids.tripEventId,
       summary: 'Lisbon trip ✈️',
-      start: { date: '2026-02-10' },
-      end: { date: '2026-02-13' },
+      start: { date: date('2026-02-10') },
+      end: { date: date('2026-02-13') },
     },
   ];
   for (let i = 0; i < counts.events; i++) {
@@ -205,7 +242,7 @@ export function sampleGoogleWorkspace(opts: GoogleSampleOptions = {}) {
     const copy = Math.floor(i / EVENT_TEMPLATES.length);
     const tz = TIME_ZONES[i % TIME_ZONES.length]!;
     // Days from 2025-12-01 to about 2026-06-29, local working hours in the event's zone.
-    const day = new Date(Date.UTC(2025, 11, 1) + ((i * 37) % 210) * DAY);
+    const day = new Date(Date.UTC(2025, 11, 1) + shift + ((i * 37) % 210) * DAY);
     const startMs = fromZoned({ year: day.getUTCFullYear(), month: day.getUTCMonth() + 1, day: day.getUTCDate(), hour: 8 + ((i * 5) % 9), minute: (i % 2) * 30, second: 0 }, tz);
     const endMs = startMs + t.minutes * 60_000;
     const guests = [1, 2, 3].slice(0, 1 + (i % 3)).map((k) => attendee(i * 3 + k * 5, ['accepted', 'tentative', 'needsAction', 'declined'][(i + k) % 4]!));
@@ -229,7 +266,7 @@ export function sampleGoogleWorkspace(opts: GoogleSampleOptions = {}) {
   const step = counts.messages > 0 ? Math.max(60_000, Math.floor(span / counts.messages)) : 0;
   const meHeader = `${ME_NAME} <${SAMPLE_USER_EMAIL}>`;
   for (let i = 0; i < counts.messages; i++) {
-    const internalDate = ANCHOR - span + i * step + ((i * 7919) % 3_600_000);
+    const internalDate = ANCHOR + shift - span + i * step + ((i * 7919) % 3_600_000);
     const id = ((BigInt(internalDate) << 20n) | BigInt(i & 0xfffff)).toString(16).padStart(16, '0');
     const k = who(i * 7);
     const peer = k < 0 ? 'someone@example.net' : `${names[k]} <${emails[k]}>`;
@@ -259,6 +296,8 @@ export function sampleGoogleWorkspace(opts: GoogleSampleOptions = {}) {
     seed,
     userEmail: SAMPLE_USER_EMAIL,
     ids,
+    /** The account's "today" (2026-01-05T09:00:00Z unless `anchor` moved it): the mailbox ends here. */
+    today: new Date(ANCHOR + shift).toISOString(),
     /** The person whose Google email differs from the Notion sample's only in case. */
     caseVariant: counts.people > 0
       ? { resourceName: people[0]!.resourceName!, googleEmail: emails[0]!, notionEmail: 'maya.chen@example.com', name: names[0]! }

@@ -6,6 +6,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { runGoogleEmulatorCli } from '../../../emulators/google/cli.ts';
 import { loadGoogleSeedFile, type GoogleEmulator } from '../../../emulators/google/index.ts';
 import { sampleGoogleWorkspace } from '../../../emulators/samples/googleWorkspace.ts';
+import { FakeClock } from '../../../src/lib/clock.ts';
 import { allPages, raw, start, type Started } from './helpers.ts';
 
 let t: Started | null = null;
@@ -62,6 +63,56 @@ describe('sampleGoogleWorkspace', () => {
     const maya = ppl.data.connections!.find((p) => p.resourceName === sample.caseVariant!.resourceName)!;
     expect(maya.emailAddresses![0]!.value).toBe('Maya.Chen@Example.com');
     expect(maya.phoneNumbers![0]!.canonicalForm).toBe('+14155550123');
+  });
+
+  it('anchor moves the whole account by whole weeks: same weekdays, local times and recurrences around the new today', async () => {
+    const base = sampleGoogleWorkspace();
+    // 2027-03-18 is a Thursday: today becomes the Monday before (2027-03-15), 62 weeks on.
+    const moved = sampleGoogleWorkspace({ anchor: '2027-03-18T15:00:00Z' });
+    expect(base.today).toBe('2026-01-05T09:00:00.000Z');
+    expect(moved.today).toBe('2027-03-15T09:00:00.000Z');
+    const weeks = 62 * 7 * 86_400_000;
+    const ev = (s: typeof base, id: string) => s.seed.calendars!.primary!.find((e) => e.id === id)!;
+    // Local wall-clock times stay (Berlin is on winter time on both Mondays; New York's offset differs: its DST began on 2027-03-14).
+    expect(ev(moved, moved.ids.weeklyEventId).start).toEqual({ dateTime: '2027-03-15T10:00:00+01:00', timeZone: 'Europe/Berlin' });
+    expect(ev(moved, moved.ids.standupEventId).start).toEqual({ dateTime: '2027-03-15T09:30:00-04:00', timeZone: 'America/New_York' });
+    expect(ev(moved, moved.ids.standupEventId).recurrence).toEqual([
+      'RRULE:FREQ=DAILY;BYDAY=MO,TU,WE,TH,FR;UNTIL=20270507T235959Z',
+      'EXDATE;TZID=America/New_York:20270329T093000',
+    ]);
+    expect(ev(moved, moved.ids.allDayEventId)).toMatchObject({ start: { date: '2027-07-15' }, end: { date: '2027-07-16' } });
+    expect(new Date(ev(moved, moved.ids.allDayEventId).start!.date!).getUTCDay()).toBe(new Date('2026-05-07').getUTCDay());
+    // Generated events keep their local time and weekday; messages move by exactly the shift.
+    for (const [a, b] of base.seed.calendars!.primary!.slice(4).map((e, i) => [e, moved.seed.calendars!.primary![i + 4]!] as const)) {
+      expect(b.start!.dateTime!.slice(11, 16)).toBe(a.start!.dateTime!.slice(11, 16));
+      expect(new Date(b.start!.dateTime!).getUTCDay()).toBe(new Date(a.start!.dateTime!).getUTCDay());
+    }
+    expect(moved.seed.messages!.map((m) => Number(m.internalDate))).toEqual(base.seed.messages!.map((m) => Number(m.internalDate) + weeks));
+    expect(Math.max(...moved.seed.messages!.map((m) => Number(m.internalDate)))).toBeLessThanOrEqual(Date.parse(moved.today));
+    // People do not move.
+    expect(moved.seed.people).toEqual(base.seed.people);
+
+    // Through the emulator on the moved today: the same instances as the default account has on its own.
+    const count = async (sample: typeof base, timeMin: string, timeMax: string) => {
+      t = await start({ seed: sample.seed, clock: new FakeClock(sample.today) });
+      const cal = await allPages(async (pageToken) => (await t!.cal.events.list({ calendarId: 'primary', singleEvents: true, timeMin, timeMax, pageToken })).data);
+      const items = cal.flatMap((p) => p.items ?? []);
+      const recent = await t.gm.users.messages.list({ userId: 'me', q: 'newer_than:90d', maxResults: 500 });
+      await t.emulator.close();
+      t = null;
+      return {
+        weekly: items.filter((e) => e.recurringEventId === sample.ids.weeklyEventId).length,
+        standup: items.filter((e) => e.recurringEventId === sample.ids.standupEventId).length,
+        all: items.length,
+        recentMail: recent.data.resultSizeEstimate,
+      };
+    };
+    const shiftIso = (iso: string) => new Date(Date.parse(iso) + weeks).toISOString();
+    const onItsOwn = await count(base, '2025-12-01T00:00:00Z', '2026-07-01T00:00:00Z');
+    expect(onItsOwn).toMatchObject({ weekly: 26, standup: expect.any(Number), recentMail: expect.any(Number) });
+    expect(onItsOwn.recentMail).toBeGreaterThan(25);
+    expect(await count(moved, shiftIso('2025-12-01T00:00:00Z'), shiftIso('2026-07-01T00:00:00Z'))).toEqual(onItsOwn);
+    expect(() => sampleGoogleWorkspace({ anchor: 'soon' })).toThrow(/anchor soon is not a date/);
   });
 });
 
