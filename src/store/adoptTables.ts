@@ -49,7 +49,10 @@ export interface ActualIndex {
   name: string;
   unique: boolean;
   method: string;
-  columns: string[];
+  /** Number of key columns (INCLUDE columns not counted). */
+  keyCount: number;
+  /** The first key column; null for an expression. */
+  first: string | null;
   partial: boolean;
   expression: boolean;
   valid: boolean;
@@ -120,68 +123,98 @@ export class DatasetTableError extends ConfigError {
 
 /**
  * Each table (by name, in the current schema, where unqualified names are created) with its
- * columns, indexes and triggers: one catalog query for any number of tables.
+ * columns, indexes and triggers: one catalog query for any number of tables. Flat rows (one per
+ * column, index, trigger, plus one per table) rather than nested json_agg: the same answer at a
+ * fraction of the planning time, which matters since every sync run asks (PGlite especially).
  */
 export async function inspectTables(sql: Sql, tables: string[]): Promise<Map<string, TableState>> {
-  const { rows } = await sql.query<{
-    table_name: string;
-    table_schema: string;
-    kind: string | null;
-    columns: ActualColumn[];
-    indexes: ActualIndex[];
-    triggers: Array<{ name: string; function: string }>;
-  }>(
-    `SELECT want.name AS table_name, current_schema() AS table_schema, c.relkind::text AS kind,
-       (SELECT coalesce(json_agg(json_build_object(
-                 'name', a.attname,
-                 'type', pg_catalog.format_type(a.atttypid, a.atttypmod),
-                 'base', CASE WHEN t.typcategory = 'A' AND et.oid IS NOT NULL THEN et.typname ELSE t.typname END,
-                 'isArray', t.typcategory = 'A' AND et.oid IS NOT NULL,
-                 'typmod', a.atttypmod,
-                 'notNull', a.attnotnull,
-                 'hasDefault', a.atthasdef,
-                 'identity', a.attidentity::text,
-                 'generated', a.attgenerated::text) ORDER BY a.attnum), '[]'::json)
-          FROM pg_catalog.pg_attribute a
-          JOIN pg_catalog.pg_type t ON t.oid = a.atttypid
-          LEFT JOIN pg_catalog.pg_type et ON et.oid = t.typelem
-         WHERE a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped) AS columns,
-       (SELECT coalesce(json_agg(json_build_object(
-                 'name', ic.relname,
-                 'unique', i.indisunique,
-                 'method', am.amname,
-                 'partial', i.indpred IS NOT NULL,
-                 'expression', i.indexprs IS NOT NULL,
-                 'valid', i.indisvalid,
-                 'columns', (SELECT coalesce(json_agg(ka.attname ORDER BY k.ord), '[]'::json)
-                               FROM unnest(i.indkey::int2[]) WITH ORDINALITY AS k(attnum, ord)
-                               JOIN pg_catalog.pg_attribute ka ON ka.attrelid = c.oid AND ka.attnum = k.attnum))), '[]'::json)
-          FROM pg_catalog.pg_index i
-          JOIN pg_catalog.pg_class ic ON ic.oid = i.indexrelid
-          JOIN pg_catalog.pg_am am ON am.oid = ic.relam
-         WHERE i.indrelid = c.oid) AS indexes,
-       (SELECT coalesce(json_agg(json_build_object('name', tg.tgname, 'function', pn.nspname || '.' || p.proname || '()')), '[]'::json)
-          FROM pg_catalog.pg_trigger tg
-          JOIN pg_catalog.pg_proc p ON p.oid = tg.tgfoid
-          JOIN pg_catalog.pg_namespace pn ON pn.oid = p.pronamespace
-         WHERE tg.tgrelid = c.oid AND NOT tg.tgisinternal) AS triggers
-     FROM unnest($1::text[]) AS want(name)
-     LEFT JOIN pg_catalog.pg_class c
-       ON c.relname = want.name AND c.relnamespace = (SELECT n.oid FROM pg_catalog.pg_namespace n WHERE n.nspname = current_schema())`,
+  const { rows } = await sql.query<CatalogRow>(
+    `WITH rel AS (
+       SELECT c.oid, c.relname, c.relkind::text AS kind FROM pg_catalog.pg_class c
+        WHERE c.relname = ANY($1::text[])
+          AND c.relnamespace = (SELECT n.oid FROM pg_catalog.pg_namespace n WHERE n.nspname = current_schema()))
+     SELECT r.relname::text AS table_name, r.kind, 'column' AS what, a.attnum::int AS n, a.attname::text AS name,
+            pg_catalog.format_type(a.atttypid, a.atttypmod) AS type,
+            (CASE WHEN t.typcategory = 'A' AND et.oid IS NOT NULL THEN et.typname ELSE t.typname END)::text AS base,
+            (t.typcategory = 'A' AND et.oid IS NOT NULL) AS is_array, a.atttypmod AS typmod,
+            a.attnotnull AS not_null, a.atthasdef AS has_default, a.attidentity::text AS identity, a.attgenerated::text AS generated,
+            NULL::bool AS is_unique, NULL::bool AS partial, NULL::bool AS expression, NULL::bool AS valid, NULL::int AS key_count
+       FROM rel r
+       JOIN pg_catalog.pg_attribute a ON a.attrelid = r.oid AND a.attnum > 0 AND NOT a.attisdropped
+       JOIN pg_catalog.pg_type t ON t.oid = a.atttypid
+       LEFT JOIN pg_catalog.pg_type et ON et.oid = t.typelem
+     UNION ALL
+     -- Only one-column indexes are wanted, so the first key column is all that matters.
+     SELECT r.relname::text, r.kind, 'index', 0, ic.relname::text,
+            (SELECT ka.attname::text FROM pg_catalog.pg_attribute ka WHERE ka.attrelid = r.oid AND ka.attnum = i.indkey[0]),
+            am.amname::text, NULL, NULL, NULL, NULL, NULL, NULL,
+            i.indisunique, i.indpred IS NOT NULL, i.indexprs IS NOT NULL, i.indisvalid, i.indnkeyatts::int
+       FROM rel r
+       JOIN pg_catalog.pg_index i ON i.indrelid = r.oid
+       JOIN pg_catalog.pg_class ic ON ic.oid = i.indexrelid
+       JOIN pg_catalog.pg_am am ON am.oid = ic.relam
+     UNION ALL
+     SELECT r.relname::text, r.kind, 'trigger', 0, tg.tgname::text, pn.nspname || '.' || p.proname || '()',
+            NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL
+       FROM rel r
+       JOIN pg_catalog.pg_trigger tg ON tg.tgrelid = r.oid AND NOT tg.tgisinternal
+       JOIN pg_catalog.pg_proc p ON p.oid = tg.tgfoid
+       JOIN pg_catalog.pg_namespace pn ON pn.oid = p.pronamespace
+     UNION ALL
+     SELECT r.relname::text, r.kind, 'table', 0, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL
+       FROM rel r
+     UNION ALL
+     SELECT NULL, NULL, 'schema', 0, current_schema()::text, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL`,
     [tables],
   );
-  const out = new Map<string, TableState>();
-  for (const r of rows) {
-    out.set(r.table_name, {
-      table: r.table_name,
-      schema: r.table_schema,
-      kind: r.kind,
-      columns: parseJson(r.columns),
-      indexes: parseJson(r.indexes),
-      triggers: parseJson(r.triggers),
+  const schema = rows.find((r) => r.what === 'schema')?.name ?? 'public';
+  const out = new Map<string, TableState>(tables.map((t) => [t, { table: t, schema, kind: null, columns: [], indexes: [], triggers: [] }]));
+  for (const r of rows.filter((x) => x.what === 'column').sort((a, b) => a.n - b.n)) {
+    out.get(r.table_name!)!.columns.push({
+      name: r.name!,
+      type: r.type!,
+      base: r.base!,
+      isArray: r.is_array!,
+      typmod: r.typmod!,
+      notNull: r.not_null!,
+      hasDefault: r.has_default!,
+      identity: r.identity ?? '',
+      generated: r.generated ?? '',
     });
   }
+  for (const r of rows) {
+    const state = r.table_name ? out.get(r.table_name) : undefined;
+    if (!state) continue;
+    state.kind = r.kind;
+    if (r.what === 'index') {
+      state.indexes.push({ name: r.name!, first: r.type, method: r.base!, unique: r.is_unique!, partial: r.partial!, expression: r.expression!, valid: r.valid!, keyCount: r.key_count! });
+    } else if (r.what === 'trigger') state.triggers.push({ name: r.name!, function: r.type! });
+  }
   return out;
+}
+
+/** One row of inspectTables' query; which fields are set depends on `what`. */
+interface CatalogRow {
+  table_name: string | null;
+  kind: string | null;
+  what: 'column' | 'index' | 'trigger' | 'table' | 'schema';
+  n: number;
+  name: string | null;
+  /** column: format_type; index: its first key column; trigger: its function. */
+  type: string | null;
+  /** column: type name (of the element for arrays); index: access method. */
+  base: string | null;
+  is_array: boolean | null;
+  typmod: number | null;
+  not_null: boolean | null;
+  has_default: boolean | null;
+  identity: string | null;
+  generated: string | null;
+  is_unique: boolean | null;
+  partial: boolean | null;
+  expression: boolean | null;
+  valid: boolean | null;
+  key_count: number | null;
 }
 
 /** The recorded owners of these tables (current schema); empty when jarvis_sync.owned_tables is absent. */
@@ -269,7 +302,7 @@ const RELKIND: Record<string, string> = { v: 'a view', m: 'a materialized view',
 /** Whether an existing index does the job of a wanted one (any name): same column, method, and unique if needed. */
 function serves(i: ActualIndex, w: IndexSpec): boolean {
   if (i.name === w.name && i.valid) return true;
-  return i.valid && !i.partial && !i.expression && i.method === w.using && i.columns.length === 1 && i.columns[0] === w.column && (i.unique || !w.unique);
+  return i.valid && !i.partial && !i.expression && i.method === w.using && i.keyCount === 1 && i.first === w.column && (i.unique || !w.unique);
 }
 
 /** What to do about one incompatible column: retype it, or point jarvis-sync elsewhere. */
@@ -433,8 +466,4 @@ export async function assertDatasetTable(sql: Sql, ds: DatasetTableInput): Promi
   if (lacking.missingColumns.length || lacking.missingIndexes.length || lacking.triggerMissing) {
     throw new Error(`not syncing ${ds.name}: table ${spec.table} lacks ${describeAdditions(lacking)}: run \`jarvis-sync migrate\`, which adds them`);
   }
-}
-
-function parseJson<T>(v: T | string): T {
-  return typeof v === 'string' ? (JSON.parse(v) as T) : v;
 }
