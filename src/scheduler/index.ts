@@ -7,7 +7,7 @@
  *
  * Runs never overlap: the RunManager refuses a second run of a target that is running (the tick
  * is skipped with a log line), and across service instances sharing one database the engine's
- * per-dataset Postgres advisory lock turns a concurrent run into status `locked` — a skip, logged
+ * per-dataset lease (src/store/leases.ts) turns a concurrent run into status `locked` — a skip, logged
  * as such, not an error.
  *
  * croner only computes fire times (its jobs stay paused); one timer of our own, injectable,
