@@ -65,8 +65,10 @@ function processesOfRun(runId: string): Array<{ pid: number; cmd: string }> {
     try {
       const env = readFileSync(`/proc/${pid}/environ`, 'latin1');
       if (!env.split('\0').includes(`${RUN_MARKER}=${runId}`)) continue;
-      const state = readFileSync(`/proc/${pid}/stat`, 'latin1').split(') ')[1]?.[0];
+      const stat = readFileSync(`/proc/${pid}/stat`, 'latin1');
+      const [state, ppid] = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
       if (state === 'Z') continue; // exited, waiting for its parent to reap it
+      if (Number(ppid) === process.pid) continue; // vitest's own worker, exiting with the run
       found.push({ pid: Number(pid), cmd: readFileSync(`/proc/${pid}/cmdline`, 'latin1').replace(/\0/g, ' ').trim().slice(0, 120) });
     } catch {
       // gone, or not ours to read

@@ -18,8 +18,10 @@ it('fails the run, naming them, when a temp dir or a process is left behind — 
   try {
     expect(tmpdir()).not.toBe(outer); // the inner run's own dir
     mkdirSync(join(outer, 'jarvis-forgotten-abc'));
-    child = spawn(process.execPath, ['-e', 'setInterval(() => {}, 1000)'], { stdio: 'ignore' }); // inherits the run id
-    await new Promise((resolve) => child!.once('spawn', resolve));
+    // Through a shell, as a test's own child would be (the check skips vitest's workers, the children
+    // of the process running it — here, this worker). It inherits the run id.
+    child = spawn('/bin/sh', ['-c', `"${process.execPath}" -e 'console.log("up"); setInterval(() => {}, 1000)' & wait`], { stdio: ['ignore', 'pipe', 'ignore'] });
+    await new Promise((resolve) => child!.stdout!.once('data', resolve)); // the grandchild runs
     const exited = new Promise((resolve) => child!.once('exit', resolve));
     await expect(teardown()).rejects.toThrow(/process\(es\) started by the tests were still running: \d+ .*setInterval[\s\S]*left in .*: jarvis-forgotten-abc/);
     await exited; // the check killed it

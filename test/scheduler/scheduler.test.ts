@@ -141,7 +141,7 @@ describe('scheduler', () => {
     s.start();
     await vi.advanceTimersByTimeAsync(15 * 60_000);
     expect(log.messages('info')).toContain(
-      'scheduled sync all: skipped books — another jarvis-sync instance is syncing it (it holds the dataset's lease); a skip, not an error',
+      "scheduled sync all: skipped books — another jarvis-sync instance is syncing it (it holds the dataset's lease); a skip, not an error",
     );
     expect(log.messages('info')).toContain('scheduled sync all finished');
     expect(log.messages('warn')).toEqual([]);
