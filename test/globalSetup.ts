@@ -3,7 +3,7 @@
  * temp dir of the run's own that every test file's (and every child process's) os.tmpdir() points
  * into. After the last: that dir is removed, and the run fails if anything else is left — a new
  * entry in the system temp dir, a process started by the run still alive (found by the run id in
- * its environment, which child processes inherit), a `jarvis_test_*` database on the
+ * its environment, which child processes inherit), a `jarvis_test_<run>_*` database on the
  * TEST_DATABASE_URL server that was not there before. Leftovers are cleaned up and named.
  * (Every temp dir the code and the tests make is named jarvis-*, which is what the check looks for.)
  */
@@ -19,9 +19,9 @@ export default async function setup(): Promise<() => Promise<void>> {
   const before = new Set(readdirSync(systemTmp));
   const runDir = mkdtempSync(join(systemTmp, 'jarvis-test-run-'));
   const runId = runDir.slice(runDir.lastIndexOf('-') + 1);
-  const databasesBefore = await testDatabases();
   process.env.TMPDIR = runDir;
   process.env[RUN_MARKER] = runId;
+  const databasesBefore = await testDatabases(runId);
 
   return async () => {
     const problems: string[] = [];
@@ -42,7 +42,7 @@ export default async function setup(): Promise<() => Promise<void>> {
     for (const e of left) rmSync(join(systemTmp, e), { recursive: true, force: true });
     if (left.length) problems.push(`left in ${systemTmp} (outside the run's own temp dir): ${left.join(', ')}`);
 
-    const databases = (await testDatabases()).filter((d) => !databasesBefore.includes(d));
+    const databases = (await testDatabases(runId)).filter((d) => !databasesBefore.includes(d));
     if (databases.length) {
       await dropDatabases(databases);
       problems.push(`test databases not dropped: ${databases.join(', ')}`);
@@ -89,8 +89,10 @@ async function withAdmin<T>(fn: (c: pg.Client) => Promise<T>): Promise<T | null>
   }
 }
 
-async function testDatabases(): Promise<string[]> {
-  return (await withAdmin(async (c) => (await c.query<{ datname: string }>(`SELECT datname FROM pg_database WHERE datname LIKE 'jarvis\\_test\\_%'`)).rows.map((r) => r.datname))) ?? [];
+/** This run's test databases (test/helpers/stores.ts names them jarvis_test_<run>_<random>). */
+async function testDatabases(runId: string): Promise<string[]> {
+  const prefix = `jarvis_test_${runId.toLowerCase().replace(/[^a-z0-9]/g, '')}_`;
+  return (await withAdmin(async (c) => (await c.query<{ datname: string }>(`SELECT datname FROM pg_database WHERE starts_with(datname, $1)`, [prefix])).rows.map((r) => r.datname))) ?? [];
 }
 
 async function dropDatabases(names: string[]): Promise<void> {

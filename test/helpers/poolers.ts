@@ -5,7 +5,7 @@
  *   TEST_PGBOUNCER_SESSION_URL      session mode      (Supabase's session pooler)
  *   TEST_PGBOUNCER_TRANSACTION_URL  transaction mode  (Supabase's transaction pooler, port 6543)
  *
- * Each test store gets a fresh `jarvis_test_<random>` database, created over the direct
+ * Each test store gets a fresh `jarvis_test_<run>_<random>` database, created over the direct
  * TEST_DATABASE_URL and reached through the pooler by name (PgBouncer is configured with `* =`).
  */
 import pg from 'pg';
@@ -146,7 +146,7 @@ export async function poolerAdmin<T = Record<string, any>>(mode: PoolerMode, com
  * autodb_idle_timeout (60 s in .ci/pgbouncer).
  */
 export async function closePoolerConnections(mode: PoolerMode, name: string, during?: () => Promise<void>): Promise<void> {
-  if (!/^jarvis_test_[0-9a-f]+$/.test(name)) throw new Error(`refusing to KILL ${name} on the pooler: not a test database`);
+  if (!/^jarvis_test_[a-z0-9]+_[0-9a-f]+$/.test(name)) throw new Error(`refusing to KILL ${name} on the pooler: not a test database`);
   await poolerAdmin(mode, `KILL ${name}`);
   try {
     await during?.();

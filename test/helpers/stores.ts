@@ -20,11 +20,15 @@ export interface TestDatabase {
   drop(): Promise<void>;
 }
 
-/** A new empty database `jarvis_test_<random>` on the TEST_DATABASE_URL server. */
+/**
+ * A new empty database `jarvis_test_<run>_<random>` on the TEST_DATABASE_URL server (`<run>`: the
+ * suite run's id from test/globalSetup.ts, so its leftover check only ever looks at its own).
+ */
 export async function createTestDatabase(): Promise<TestDatabase> {
   const adminUrl = process.env.TEST_DATABASE_URL;
   if (!adminUrl) throw new Error('TEST_DATABASE_URL is not set');
-  const name = `jarvis_test_${randomBytes(6).toString('hex')}`;
+  const run = (process.env.JARVIS_TEST_RUN ?? 'x').toLowerCase().replace(/[^a-z0-9]/g, '');
+  const name = `jarvis_test_${run}_${randomBytes(6).toString('hex')}`;
   await withAdmin(adminUrl, (c) => c.query(`CREATE DATABASE ${name}`));
   const url = new URL(adminUrl);
   url.pathname = `/${name}`;
