@@ -3,7 +3,7 @@
  * served from this test process and a PGlite database in a temporary folder.
  */
 import { execFile } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -82,12 +82,25 @@ describe('jarvis-sync CLI', () => {
     expect(r.stderr).not.toContain('secret_cli');
   });
 
-  it('demo --once seeds the emulator, syncs into PGlite and prints what it did', async () => {
+  it('demo --once seeds both emulators, syncs all nine datasets into PGlite and prints what it did', async () => {
     const cwd = mkdtempSync(join(tmpdir(), 'jarvis-demo-'));
-    const r = await cli(['demo', '--once'], {}, cwd);
-    expect(r.code).toBe(0);
-    expect(r.stdout).toMatch(/books: full — 16 created/);
-    expect(r.stdout).toMatch(/highlights: full — 130 created/);
-    expect(r.stdout).toMatch(/Dune — Frank Herbert: 40 highlights/);
+    try {
+      // Google's pacing is the user's to set; faster here, the emulator does not mind.
+      const r = await cli(['demo', '--once'], { GOOGLE_REQUESTS_PER_SECOND: '50' }, cwd);
+      expect(r.code).toBe(0);
+      expect(r.stdout).toMatch(/a sample Google account \(40 calendar events, 60 e-mails, 20 contacts \(12 of them also in Notion\)\) served by the local Google emulator at http:\/\/127\.0\.0\.1:\d+/);
+      expect(r.stdout).toMatch(/books: full — 16 created/);
+      expect(r.stdout).toMatch(/highlights: full — 130 created/);
+      expect(r.stdout).toMatch(/Dune — Frank Herbert: 40 highlights/);
+      // The Google side: Google's 20 people, 12 of them the Notion contacts (matched by e-mail), 8 new.
+      expect(r.stdout).toMatch(/contacts_google: full — 8 created, 12 updated, 0 deleted, 0 restored, 0 unchanged, 0 errors/);
+      const created = (name: string) => Number(r.stdout.match(new RegExp(`^${name}: full — (\\d+) created, .* 0 errors`, 'm'))?.[1]);
+      expect(created('calendar')).toBeGreaterThan(20);
+      expect(created('gmail')).toBeGreaterThan(20);
+      // Read back from the database by the demo: the rows are there, contacts linked on both sides.
+      expect(r.stdout).toContain(`From Google: ${created('calendar')} calendar events (recurring ones as their instances) and ${created('gmail')} e-mails; 20 contacts, 20 of them linked to a Notion page and a Google contact alike.`);
+    } finally {
+      rmSync(cwd, { recursive: true, force: true });
+    }
   });
 });

@@ -139,9 +139,13 @@ describe('jarvis-sync serve', () => {
     });
   });
 
-  it('start with no credentials runs the service in demo mode: /health answers, labelled demo', async () => {
-    service = await startService(['start'], {});
+  it('start with no credentials runs the service in demo mode: /health answers, labelled demo; the dashboard shows all nine datasets synced', async () => {
+    // Google's pacing is the user's to set (the demo keeps it); faster here, the emulator does not mind.
+    service = await startService(['start'], { GOOGLE_REQUESTS_PER_SECOND: '50' });
     expect(service.stdout()).toContain('DEMO MODE');
+    // Both emulators, with what they hold.
+    expect(service.stdout()).toMatch(/a sample Notion workspace \(16 books, 130 highlights, .*\)\nserved by the local Notion emulator at http:\/\/127\.0\.0\.1:\d+/);
+    expect(service.stdout()).toMatch(/a sample Google account \(40 calendar events, 60 e-mails, 20 contacts \(12 of them also in Notion\)\) served by the local Google emulator at http:\/\/127\.0\.0\.1:\d+/);
     expect(service.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
     const health = await fetch(`${service.url}/health`);
     expect(health.status).toBe(200);
@@ -151,6 +155,11 @@ describe('jarvis-sync serve', () => {
     // No token configured: local requests need none.
     expect((await fetch(`${service.url}/runs`)).status).toBe(200);
     await service.waitFor(/sync all, schedule: success/);
+    const dashboard = (await (await fetch(`${service.url}/api/dashboard`)).json()) as any;
+    expect(dashboard.datasets.map((d: any) => [d.name, d.configured, d.lastRun?.status])).toEqual(
+      ['contacts', 'contacts_google', 'meetings', 'tasks', 'reflections', 'journals', 'calendar', 'gmail', 'books', 'highlights'].map((name) => [name, true, 'success']),
+    );
+    // Exits (with the Notion and Google emulators closed: an open one would keep the process alive).
     expect(await service.stop()).toBe(0);
   });
 });

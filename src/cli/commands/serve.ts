@@ -1,8 +1,9 @@
 /**
  * `jarvis-sync serve` — the service: the HTTP API (src/server), the scheduler, webhooks and error
  * notifications around one RunManager, until SIGINT/SIGTERM. `jarvis-sync start` (`npm start`)
- * runs it; with no credentials configured it runs it in demo mode: the sample workspace in a local
- * Notion emulator whose webhooks are pointed at the service, edited every few seconds as a user would.
+ * runs it; with no credentials configured it runs it in demo mode: the sample Notion workspace and
+ * Google account in the local emulators, whose webhooks (Notion's, Google Calendar's push
+ * notifications) are pointed at the service, edited every few seconds as a user would.
  *
  * Shutdown, in order: the scheduler and webhook timers stop; running runs get up to 15 s to finish
  * (new ones are refused with 503); the HTTP server closes; the store closes (releasing the engine's
@@ -10,7 +11,8 @@
  */
 import { requireNotionToken, type Config } from '../../config/index.ts';
 import { headline } from '../output.ts';
-import { systemClock } from '../../lib/clock.ts';
+import type { RunOptions } from '../../engine/context.ts';
+import { systemClock, type Clock } from '../../lib/clock.ts';
 import type { Logger } from '../../lib/logger.ts';
 import { createNotifier } from '../../notify/index.ts';
 import { createScheduler, type Scheduler } from '../../scheduler/index.ts';
@@ -18,6 +20,7 @@ import { createApp } from '../../server/app.ts';
 import { dashboardRoutes } from '../../server/dashboard/index.ts';
 import { assertSafeBind, isLoopback, startHttpServer, type HttpServer } from '../../server/http.ts';
 import { RunManager, type RunNotifier, type RunRecord } from '../../server/runManager.ts';
+import { systemTimers, type Timers } from '../../server/timers.ts';
 import { createWebhooks } from '../../server/webhooks/index.ts';
 import type { Store } from '../../store/types.ts';
 import { describePooling, detectTransactionPooling } from '../../store/poolerDetect.ts';
@@ -29,6 +32,8 @@ import { editLikeAUser, startDemoWorkspace, type DemoWorkspace } from './demo.ts
 const DRAIN_TIMEOUT_MS = 15_000;
 /** The demo's Notion emulator signs its webhooks with this (it is only ever used on loopback). */
 const DEMO_WEBHOOK_TOKEN = 'secret_demo_webhook_verification_token';
+/** The channel token of the demo's Google Calendar watch (GOOGLE_CALENDAR_WEBHOOK_TOKEN; loopback only). */
+const DEMO_CALENDAR_CHANNEL_TOKEN = 'demo-calendar-channel-token';
 
 export interface ServeOptions {
   /** Demo mode: the sample workspace in a local emulator (what `npm start` runs with nothing configured). */
@@ -37,6 +42,13 @@ export interface ServeOptions {
   editIntervalSeconds?: number;
   /** Resolves when the service should stop (default: SIGINT or SIGTERM). */
   until?: Promise<void>;
+  /**
+   * The service's time (default the system clock and real timers). Tests pass a FakeClock and
+   * ManualTimers (src/server/timers.ts): the demo's edits, the webhook settle windows and the
+   * schedule then happen when the test advances them, and no one waits.
+   */
+  clock?: Clock;
+  timers?: Timers;
 }
 
 export async function serveCommand(cmd: ParsedCommand, base: Config, baseLogger: Logger, out: (s: string) => void, opts: ServeOptions = {}): Promise<number> {
@@ -60,22 +72,26 @@ export async function serveCommand(cmd: ParsedCommand, base: Config, baseLogger:
   };
 
   let stopping = false;
-  let demoTimer: ReturnType<typeof setTimeout> | undefined;
+  let demoTimer: unknown;
   try {
     let demo: DemoWorkspace | undefined;
     let config = base;
+    const clock = opts.clock ?? systemClock;
     if (opts.demo) {
-      demo = await startDemoWorkspace(base, { NOTION_WEBHOOK_VERIFICATION_TOKEN: DEMO_WEBHOOK_TOKEN });
+      demo = await startDemoWorkspace(
+        base,
+        { NOTION_WEBHOOK_VERIFICATION_TOKEN: DEMO_WEBHOOK_TOKEN, GOOGLE_CALENDAR_WEBHOOK_TOKEN: DEMO_CALENDAR_CHANNEL_TOKEN },
+        { clock },
+      );
       cleanup.push(() => demo!.close());
       config = demo.config;
     }
     const store: Store = await openMigratedStore(config, logger, demo ? { dataDir: demo.dataDir } : {});
     cleanup.push(() => store.close());
     if (config.database.url) logPooling(config.database.url, logger);
-    const clock = systemClock;
     const ctx = createRunContext(config, store, logger, clock);
     const notifier = createNotifier({ config, logger, clock });
-    const runs = new RunManager({ context: ctx, logger, clock, notifier: reportingNotifier(notifier, out) });
+    const runs = new RunManager({ context: ctx, logger, clock, notifier: reportingNotifier(notifier, out, clock), timers: opts.timers });
     const webhooks = createWebhooks({
       runs,
       store,
@@ -83,6 +99,7 @@ export async function serveCommand(cmd: ParsedCommand, base: Config, baseLogger:
       notion: ctx.notion,
       logger,
       clock,
+      timers: opts.timers,
       onVerificationToken: (token) =>
         out(
           `Notion webhook verification token: ${token}\n  Paste it into your integration's Webhooks tab (Verify), then set NOTION_WEBHOOK_VERIFICATION_TOKEN=${token} and restart.`,
@@ -95,15 +112,17 @@ export async function serveCommand(cmd: ParsedCommand, base: Config, baseLogger:
     cleanup.push(() => runs.drain(DRAIN_TIMEOUT_MS));
     cleanup.push(() => webhooks.close());
 
-    const scheduler: Scheduler = createScheduler({ runs, config, logger, clock });
+    const scheduler: Scheduler = createScheduler({ runs, config, logger, clock, timers: opts.timers });
     scheduler.start();
     cleanup.push(() => scheduler.stop());
 
     if (demo) {
       out(`jarvis-sync — DEMO MODE (no credentials are configured): a sample Notion workspace (${demo.contents})`);
-      out(`served by the local Notion emulator at ${demo.url}, synced into the embedded PGlite database at ${demo.dataDir}.`);
-      out(`The emulator sends its webhooks to this service, so edits reach Postgres within seconds.`);
-      out(`Set NOTION_TOKEN and NOTION_<DATASET>_DATABASE_ID to sync your own workspace (see README.md).`);
+      out(`served by the local Notion emulator at ${demo.url},`);
+      out(`and a sample Google account (${demo.googleContents}) served by the local Google emulator at ${demo.googleUrl},`);
+      out(`synced into the embedded PGlite database at ${demo.dataDir} — all nine datasets, contacts three ways (Notion ⇄ Postgres ⇄ Google).`);
+      out(`Notion's webhooks and Google Calendar's push notifications reach this service, so edits arrive within seconds; Gmail and Google Contacts are read by a sync.`);
+      out(`Set NOTION_TOKEN and NOTION_<DATASET>_DATABASE_ID, and GOOGLE_CLIENT_ID, GOOGLE_CLIENT_SECRET and GOOGLE_REFRESH_TOKEN, to sync your own (see README.md).`);
     }
     out(`jarvis-sync: serving on ${server.url} — dashboard ${server.url}/, health ${server.url}/health; Ctrl-C stops.`);
     if (!apiToken) {
@@ -116,29 +135,47 @@ export async function serveCommand(cmd: ParsedCommand, base: Config, baseLogger:
     if ('conflict' in first) logger.info({ run: first.conflict }, 'initial sync skipped: a run is already going');
 
     if (demo) {
-      const webhookUrl = `${isLoopback(host) ? server.url : `http://127.0.0.1:${server.port}`}/webhooks/notion`;
-      demo.emulator.setWebhook({ url: webhookUrl, verificationToken: DEMO_WEBHOOK_TOKEN });
+      const self = isLoopback(host) ? server.url : `http://127.0.0.1:${server.port}`;
+      demo.emulator.setWebhook({ url: `${self}/webhooks/notion`, verificationToken: DEMO_WEBHOOK_TOKEN });
+      demo.google.setCalendarWatch({ url: `${self}/webhooks/google/calendar`, token: DEMO_CALENDAR_CHANNEL_TOKEN });
+      const timers = opts.timers ?? systemTimers;
       const interval = (opts.editIntervalSeconds ?? 10) * 1000;
+      // A run the demo needs (an edit no webhook announces): started when no run is in its way.
+      const syncWhenFree = async (target: string, options: RunOptions) => {
+        while (!stopping) {
+          const r = runs.start(target, options, 'schedule');
+          if (!('conflict' in r)) {
+            await r.done;
+            return;
+          }
+          await runs.whenDone(r.conflict);
+        }
+      };
       let cycle = 0;
       const edit = async () => {
         if (stopping) return;
         cycle++;
         try {
-          out(`[${new Date().toISOString()}] demo: ${await editLikeAUser(demo!.emulator, store, demo!.ids, cycle)}`);
-          // Notion edits arrive by webhook; a Postgres edit (and a trashed page) is found by a run.
-          if (cycle % 3 === 0) {
-            const r = runs.start('all', { full: cycle % 6 === 0 }, 'schedule');
-            if ('conflict' in r) logger.debug('demo: a sync is already running');
+          const done = await editLikeAUser(demo!, store, cycle, clock);
+          // Delivered before the line is printed: by then the service has the change in hand.
+          await Promise.all([demo!.emulator.flushWebhooks(), demo!.google.flushCalendarPushes()]);
+          out(`[${new Date(clock.now()).toISOString()}] demo: ${done.description}`);
+          // Notion's and Calendar's edits arrive by webhook; Gmail, Google Contacts, a Postgres edit and a trashed page by a run.
+          if (done.sync) {
+            syncWhenFree(done.sync.dataset, done.sync.full ? { full: true } : {}).catch((e: unknown) =>
+              logger.debug({ err: (e as Error).message }, 'demo: the sync after an edit did not start'),
+            );
           }
         } catch (e) {
           logger.warn({ err: (e as Error).message }, 'demo: the simulated edit failed');
         }
-        if (!stopping) demoTimer = setTimeout(edit, interval);
+        if (!stopping) demoTimer = timers.setTimeout(edit, interval);
       };
-      demoTimer = setTimeout(edit, interval);
+      demoTimer = timers.setTimeout(edit, interval);
       cleanup.push(() => {
-        clearTimeout(demoTimer);
+        timers.clearTimeout(demoTimer);
         demo!.emulator.setWebhook(null);
+        demo!.google.setCalendarWatch(null);
       });
     }
 
@@ -149,18 +186,18 @@ export async function serveCommand(cmd: ParsedCommand, base: Config, baseLogger:
     return 0;
   } finally {
     stopping = true;
-    if (demoTimer) clearTimeout(demoTimer);
+    if (demoTimer !== undefined) (opts.timers ?? systemTimers).clearTimeout(demoTimer);
     await runCleanup();
   }
 }
 
 /** Prints one line per finished run on stdout (logs carry the details), then hands the run to the notifier. */
-function reportingNotifier(notifier: RunNotifier, out: (s: string) => void): RunNotifier {
+function reportingNotifier(notifier: RunNotifier, out: (s: string) => void, clock: Clock): RunNotifier {
   return {
     async recordRun(record: RunRecord) {
       const ran = record.results.filter((r) => r.status !== 'skipped');
       const what = `sync ${record.target}${record.options.pageIds ? ` (${record.options.pageIds.length} page${record.options.pageIds.length > 1 ? 's' : ''})` : ''}, ${record.trigger}`;
-      out(`[${record.finishedAt ?? new Date().toISOString()}] ${what}: ${record.status}${record.error ? ` — ${record.error}` : ''}`);
+      out(`[${record.finishedAt ?? new Date(clock.now()).toISOString()}] ${what}: ${record.status}${record.error ? ` — ${record.error}` : ''}`);
       for (const r of ran) if (r.status !== 'success' || r.created + r.updated + r.deleted + r.restored + r.errors.length > 0) out(`  ${headline(r)}`);
       await notifier.recordRun(record);
     },
