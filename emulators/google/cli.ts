@@ -10,7 +10,7 @@ import type { GoogleEmulator, RateLimit } from './types.ts';
 export interface GoogleEmulatorCliOptions {
   port?: number;
   host?: string;
-  /** A GoogleSeed JSON file; default: the sample workspace (emulators/samples/googleWorkspace.ts). */
+  /** A GoogleSeed JSON file; default: the sample workspace (emulators/samples/googleWorkspace.ts), dated around today. */
   seedPath?: string;
   /** Default null (off). */
   rateLimit?: RateLimit | null;
@@ -27,7 +27,8 @@ export async function runGoogleEmulatorCli(opts: GoogleEmulatorCliOptions = {}):
   const emulator = createGoogleEmulator({
     clock: systemClock,
     rateLimit: opts.rateLimit ?? null,
-    seed: opts.seedPath ? loadGoogleSeedFile(opts.seedPath) : sampleGoogleWorkspace().seed,
+    // Dated around today: jarvis-sync's calendar window and Gmail query are relative to now.
+    seed: opts.seedPath ? loadGoogleSeedFile(opts.seedPath) : sampleGoogleWorkspace({ anchor: systemClock.now() }).seed,
   });
   const url = await emulator.listen(opts.port ?? 0, opts.host ?? '127.0.0.1');
   log(`Google emulator (Calendar v3, Gmail v1, People v1, OAuth) listening on ${url}`);

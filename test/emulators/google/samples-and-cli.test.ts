@@ -148,10 +148,16 @@ describe('seed files and the CLI', () => {
     }
   });
 
-  it('without a seed file the CLI serves the sample account', async () => {
+  it('without a seed file the CLI serves the sample account, dated around today', async () => {
     cli = await runGoogleEmulatorCli({ port: 0, log: () => {} });
     const res = await raw(cli.url, 'GET', '/v1/people/me/connections?personFields=names&pageSize=1000');
     expect(res.json.connections).toHaveLength(20);
+    // What jarvis-sync asks for by default (GMAIL_QUERY newer_than:90d; events from 30 days back) finds it.
+    const mail = await raw(cli.url, 'GET', `/gmail/v1/users/me/messages?q=${encodeURIComponent('newer_than:90d')}&maxResults=500`);
+    expect(mail.json.resultSizeEstimate).toBeGreaterThan(25);
+    const timeMin = new Date(Date.now() - 30 * 86_400_000).toISOString();
+    const events = await raw(cli.url, 'GET', `/calendar/v3/calendars/primary/events?singleEvents=true&maxResults=2500&timeMin=${encodeURIComponent(timeMin)}`);
+    expect(events.json.items.length).toBeGreaterThan(40);
   });
 
   it('a broken seed names the failing entry', async () => {
