@@ -24,6 +24,10 @@ export interface RunRecord {
   died: boolean;
   note?: string;
   durationMs: number;
+  /** The process's id in the campaign's write logs (chaos/writeLog.ts), for a chaos worker. */
+  runId?: string;
+  /** "<step> <status>: <message>" of each step that did not succeed (a process's --json summary). */
+  failures?: string[];
 }
 
 export interface Harness {

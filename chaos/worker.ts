@@ -10,11 +10,21 @@
  * - Retries back off from 20 ms instead of 1 s, and requests time out after CHAOS_TIMEOUT_MS
  *   (the campaign's proxy holds some responses past it): a campaign is a day of failures in minutes.
  * - CHAOS_FULL=1 runs a full sync; CHAOS_VALVE_MINIMUM overrides the deletion valve's minimum.
+ * - CHAOS_WRITE_LOG=<file>: the process logs its leases and writes there (chaos/writeLog.ts), the
+ *   evidence of the lock oracle ("0 overlapping runs").
+ * - The lock campaigns (chaos/locks.ts): CHAOS_LEASE_TTL_MS sets the lease ttl (the heartbeat is a
+ *   third of it), so a killed holder's lease expires in seconds; CHAOS_REMOTE_IDENTITY=1 makes the
+ *   process look as if it ran on another machine (no process key: its death cannot be proven from
+ *   here, so a successor must wait out the ttl); CHAOS_START_GATE=<file> holds the run after READY
+ *   until that file exists (two processes start their runs at the same instant).
+ * - TEST ONLY: CHAOS_LEASE_OFF=1 makes the leases exclude nothing (chaos/writeLog.ts), and
+ *   CHAOS_WRITE_DELAY_MS slows each Notion write; test/chaos/locks.test.ts uses them to prove that
+ *   the oracle sees two runs writing at once.
  *
- * stdout: `READY` once the store is open (the campaign's random kills start counting there), then
- * the `--json` summary line.
+ * stdout: `READY` once the store is open (the campaign's random kills start counting there),
+ * `LEASE <name> <token>` at each lease taken, then the `--json` summary line.
  */
-import { writeSync } from 'node:fs';
+import { existsSync, writeSync } from 'node:fs';
 import { openMigratedStore } from '../src/cli/app.ts';
 import { resultsToJson } from '../src/cli/output.ts';
 import { loadConfig } from '../src/config/index.ts';
@@ -24,6 +34,7 @@ import type { RunContext } from '../src/engine/context.ts';
 import { runAll } from '../src/engine/runAll.ts';
 import { systemClock } from '../src/lib/clock.ts';
 import { createLogger } from '../src/lib/logger.ts';
+import { now, recordingContext, RunLog } from './writeLog.ts';
 
 const config = loadConfig();
 if (process.env.CHAOS_VALVE_MINIMUM) config.sync.deletionValveMinimum = Number(process.env.CHAOS_VALVE_MINIMUM);
@@ -32,7 +43,7 @@ const timeoutMs = Number(process.env.CHAOS_TIMEOUT_MS ?? 1000);
 const fast = { retryBaseDelayMs: 20, retryMaxDelayMs: 300, timeoutMs };
 const store = await openMigratedStore(config, logger);
 const credentials = config.google.credentials;
-const ctx: RunContext = {
+let ctx: RunContext = {
   store,
   notion: createNotionConnector({
     token: config.notion.token!,
@@ -49,6 +60,21 @@ const ctx: RunContext = {
   clock: systemClock,
   logger,
 };
+const leaseTtlMs = Number(process.env.CHAOS_LEASE_TTL_MS ?? 0);
+if (leaseTtlMs > 0 || process.env.CHAOS_REMOTE_IDENTITY === '1') {
+  ctx.lease = {
+    ...(leaseTtlMs > 0 ? { ttlMs: leaseTtlMs } : {}),
+    ...(process.env.CHAOS_REMOTE_IDENTITY === '1' ? { identity: { owner: `chaos-remote-machine pid ${process.pid}`, process: null } } : {}),
+  };
+}
+const runLog = process.env.CHAOS_WRITE_LOG ? new RunLog(process.env.CHAOS_WRITE_LOG) : null;
+if (runLog) {
+  ctx = recordingContext(ctx, runLog, {
+    leaseOff: process.env.CHAOS_LEASE_OFF === '1',
+    writeDelayMs: Number(process.env.CHAOS_WRITE_DELAY_MS ?? 0),
+    onAcquired: (lease, token) => writeSync(1, `LEASE ${lease} ${token}\n`),
+  });
+}
 const point = process.env.CHAOS_FAILPOINT;
 if (point) {
   let hits = 0;
@@ -56,11 +82,14 @@ if (point) {
   ctx.failpoint = (name) => {
     if (name === point && ++hits === nth) {
       writeSync(1, `KILLED at ${name}\n`);
+      runLog?.append({ ev: 'killed', at: now() });
       process.kill(process.pid, 'SIGKILL');
     }
   };
 }
 writeSync(1, 'READY\n');
+const gate = process.env.CHAOS_START_GATE;
+if (gate) while (!existsSync(gate)) await new Promise((r) => setTimeout(r, 5));
 try {
   const results = await runAll(ctx, { full: process.env.CHAOS_FULL === '1' });
   writeSync(1, JSON.stringify(resultsToJson(results)) + '\n');
