@@ -12,7 +12,7 @@ import { cpSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { build } from 'esbuild';
+import { build, stop } from 'esbuild';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -48,6 +48,9 @@ export async function compileEntries(): Promise<CompiledEntries> {
   } catch (e) {
     remove();
     throw e;
+  } finally {
+    // esbuild's service process would outlive the build (and a test run checks that nothing does).
+    await stop();
   }
   return { worker: join(dir, 'worker.js'), cli: join(dir, 'cli.js'), dir, remove };
 }

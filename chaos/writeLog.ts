@@ -108,8 +108,13 @@ function recordingStore(store: Store, log: RunLog, o: RecorderOptions): Store {
     },
     async query<T = Record<string, any>>(text: string, params: unknown[] = []): Promise<QueryResult<T>> {
       if (ACQUIRE.test(text)) {
-        if (o.leaseOff) await store.query('UPDATE jarvis_sync.leases SET released_at = now() WHERE name = $1 AND released_at IS NULL', [params[0]]);
-        const r = await store.query<T>(text, params);
+        let r = await store.query<T>(text, params);
+        // Lease off: whoever holds it, mark it released and take it (again, when another process
+        // took it between the two statements).
+        for (let i = 0; o.leaseOff && !r.rows.length && i < 20; i++) {
+          await store.query('UPDATE jarvis_sync.leases SET released_at = now() WHERE name = $1 AND released_at IS NULL', [params[0]]);
+          r = await store.query<T>(text, params);
+        }
         const token = (r.rows[0] as { token?: number } | undefined)?.token;
         if (token !== undefined) {
           log.acquired(String(params[0]), Number(token));
