@@ -21,12 +21,13 @@
  * each pooler with a URL), --lock-rounds N (per lock campaign; default each scenario twice),
  * --lock-level L (their fault level, 0.05).
  *
- * Prints one table; writes chaos/results/latest.json; exits 1 when any campaign lost, duplicated
+ * Prints one table; writes chaos/results/latest.json (--locks-only: replaces its lock campaigns,
+ * keeps the fault campaigns of the last full run); exits 1 when any campaign lost, duplicated
  * or wrongly deleted a record, did not converge, had two runs of a dataset writing at once, or
  * left something locked.
  */
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -223,46 +224,44 @@ console.log(`total ${((Date.now() - started) / 1000).toFixed(0)} s`);
 
 const out = join(HERE, 'results', 'latest.json');
 mkdirSync(dirname(out), { recursive: true });
-writeFileSync(
-  out,
-  JSON.stringify(
-    {
-      generatedAt: new Date().toISOString(),
-      machine: `${cpus().length} × ${cpus()[0]?.model.trim()}, ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}`,
-      options: { seed, rounds, records, levels, backends, google, restart: Boolean(restartCluster), locks: lockConnections, lockRounds: lockRounds ?? 2 * LOCK_SCENARIOS.length, lockLevel },
-      durationMs: Date.now() - started,
-      campaigns: results.map((r) => ({
-        kind: r.kind,
-        level: r.level,
-        backend: r.backend,
-        database: r.database,
-        seed: r.seed,
-        faultsInjected: r.faultsInjected,
-        runs: r.runs,
-        kills: r.kills,
-        records: r.records,
-        edits: r.edits,
-        lost: r.lost,
-        duplicated: r.duplicated,
-        wronglyDeleted: r.wronglyDeleted,
-        runsToConverge: r.runsToConverge,
-        echoWrites: r.echoWrites,
-        overlaps: r.overlaps,
-        leftLocked: r.leftLocked,
-        baseline: r.baseline,
-        scenarios: r.scenarios,
-        skipped: r.skipped,
-        durationMs: r.durationMs,
-        logs: r.logs,
-        findings: [...describeFindings(r), ...r.overlapDetails, ...(r.lock?.findings ?? [])],
-        lock: r.lock,
-        history: r.history.map((h) => ({ round: h.round, phase: h.phase, scenario: h.scenario, run: h.runId, full: h.full, killed: h.killed, died: h.died, writes: h.writes, durationMs: h.durationMs, note: h.note, notOk: h.statuses.filter(([, s]) => s !== 'success' && s !== 'skipped'), failures: h.failures })),
-      })),
-    },
-    null,
-    2,
-  ) + '\n',
-);
+const machine = `${cpus().length} × ${cpus()[0]?.model.trim()}, ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}`;
+const campaignsJson = results.map((r) => ({
+  kind: r.kind,
+  level: r.level,
+  backend: r.backend,
+  database: r.database,
+  seed: r.seed,
+  faultsInjected: r.faultsInjected,
+  runs: r.runs,
+  kills: r.kills,
+  records: r.records,
+  edits: r.edits,
+  lost: r.lost,
+  duplicated: r.duplicated,
+  wronglyDeleted: r.wronglyDeleted,
+  runsToConverge: r.runsToConverge,
+  echoWrites: r.echoWrites,
+  overlaps: r.overlaps,
+  leftLocked: r.leftLocked,
+  baseline: r.baseline,
+  scenarios: r.scenarios,
+  skipped: r.skipped,
+  durationMs: r.durationMs,
+  logs: r.logs,
+  findings: [...describeFindings(r), ...r.overlapDetails, ...(r.lock?.findings ?? [])],
+  lock: r.lock,
+  history: r.history.map((h) => ({ round: h.round, phase: h.phase, scenario: h.scenario, run: h.runId, full: h.full, killed: h.killed, died: h.died, writes: h.writes, durationMs: h.durationMs, note: h.note, notOk: h.statuses.filter(([, s]) => s !== 'success' && s !== 'skipped'), failures: h.failures })),
+}));
+const lockRun = lockConnections.length ? { generatedAt: new Date().toISOString(), machine, options: { seed, records, google, via: lockConnections, rounds: lockRounds ?? 2 * LOCK_SCENARIOS.length, level: lockLevel }, durationMs: Date.now() - started } : null;
+let json: Record<string, unknown>;
+if (locksOnly && existsSync(out)) {
+  // Only the lock campaigns ran: the fault campaigns of the last full run stay as they were.
+  const previous = JSON.parse(readFileSync(out, 'utf8')) as Record<string, unknown> & { campaigns?: Array<{ kind?: string }> };
+  json = { ...previous, lockRun, campaigns: [...(previous.campaigns ?? []).filter((c) => c.kind !== 'locks'), ...campaignsJson] };
+} else {
+  json = { generatedAt: new Date().toISOString(), machine, options: { seed, rounds, records, levels, backends, google, restart: Boolean(restartCluster) }, durationMs: Date.now() - started, lockRun, campaigns: campaignsJson };
+}
+writeFileSync(out, JSON.stringify(json, null, 2) + '\n');
 console.log(`results: ${out}`);
 process.exit(results.some(failedCampaign) ? 1 : 0);
 
