@@ -12,7 +12,7 @@
 import { readdir, readFile } from 'node:fs/promises';
 import { defaultDatasets } from '../datasets/index.ts';
 import type { Logger } from '../lib/logger.ts';
-import { ensureDatasetTables, type DatasetTableInput } from './adoptTables.ts';
+import { ensureDatasetTables, type DatasetTableInput, type EnsureResult } from './adoptTables.ts';
 import { quoteIdent } from './identifiers.ts';
 import type { Sql, Store } from './types.ts';
 
@@ -72,6 +72,8 @@ export interface LegacyUpgrade {
 
 export interface MigrateResult {
   applied: string[];
+  /** What happened to the dataset tables: created, adopted, completed (columns added), left alone. */
+  tables: EnsureResult;
   /** Present when this call upgraded a database migrated by an earlier jarvis-sync. */
   legacyUpgrade?: LegacyUpgrade;
 }
@@ -161,8 +163,8 @@ export async function migrate(
       throw new MigrationError(m.file, e);
     }
   }
-  await ensureDatasetTables(store, opts.datasets ?? defaultDatasets(), { logger: opts.logger });
-  return legacyUpgrade ? { applied, legacyUpgrade } : { applied };
+  const tables = await ensureDatasetTables(store, opts.datasets ?? defaultDatasets(), { logger: opts.logger });
+  return legacyUpgrade ? { applied, tables, legacyUpgrade } : { applied, tables };
 }
 
 /** The names in public under which 0001_core.sql offers the spec's tables as views. */

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 export async function migrateCommand(config: Config, logger: Logger, out: (s: string) => void): Promise<number> {
   const store = await openStore(config.database.url ? { databaseUrl: config.database.url } : { dataDir: join(config.database.dataDir, 'pgdata') });
   try {
-    const { applied, legacyUpgrade } = await migrate(store, { logger, datasets: config.datasets });
+    const { applied, tables, legacyUpgrade } = await migrate(store, { logger, datasets: config.datasets });
     if (legacyUpgrade) {
       out(
         `moved the bookkeeping of an earlier jarvis-sync from schema public to schema jarvis_sync, data kept (${legacyUpgrade.moved.join(', ') || 'no tables'})` +
@@ -15,7 +15,14 @@ export async function migrateCommand(config: Config, logger: Logger, out: (s: st
             : ''),
       );
     }
-    out(applied.length ? `applied ${applied.length} migration(s): ${applied.join(', ')}` : 'database is up to date');
+    const said = [
+      applied.length ? `applied ${applied.length} migration(s): ${applied.join(', ')}` : '',
+      tables.created.length ? `created ${tables.created.join(', ')}` : '',
+      tables.adopted.length ? `adopted ${tables.adopted.join(', ')} (columns added where missing; nothing dropped or retyped)` : '',
+      tables.completed.length ? `completed ${tables.completed.map((c) => `${c.table} (${c.added})`).join(', ')}` : '',
+      tables.skipped.length ? `left alone (dataset disabled, table not jarvis-sync's): ${tables.skipped.join(', ')}` : '',
+    ].filter(Boolean);
+    out(said.length ? said.join('\n') : 'database is up to date');
     return 0;
   } finally {
     await store.close();
