@@ -173,6 +173,18 @@ const RULES: Rule[] = [
       action: 'Usually a Google outage or a network problem: check https://www.google.com/appsstatus and this machine\'s connectivity.',
     }),
   },
+  {
+    // src/store/adoptTables.ts: the dataset's table would lose data or is incomplete; nothing was synced.
+    test: /^not syncing [a-z_]+: /,
+    make: ({ dataset }) => ({
+      key: `postgres:table:${dataset ?? 'all'}`,
+      severity: 'permanent',
+      provider: 'postgres',
+      dataset,
+      summary: `${dataset ?? 'a dataset'}: its Postgres table does not fit what jarvis-sync writes; nothing was synced`,
+      action: 'Apply the fix the message names (an ALTER, datasets.<name>.table or datasets.<name>.adopt in the config), then run `jarvis-sync migrate`; `jarvis-sync doctor` checks every table.',
+    }),
+  },
   // Notion: the connector's messages are "Notion <operation> failed (<status> <code>): …".
   {
     test: /^Notion .*\(401\b|Notion rejected the token|No Notion token configured/i,

@@ -25,6 +25,7 @@ describe('classifyMessage', () => {
     ['NOTION_TOKEN is not set: create an internal integration at https://www.notion.so/my-integrations', 'config:notion_token', 'permanent'],
     ['Cannot connect to Postgres at DATABASE_URL (postgres://u@db:5432/x): connection refused; check the host and port.', 'postgres:connection', 'transient'],
     ['the PGlite data directory /x/pgdata is in use by process 12; stop that process first', 'postgres:data_dir_in_use', 'permanent'],
+    ['not syncing books: table books: column rating is integer, jarvis-sync needs numeric (it would lose decimals)', 'postgres:table:books', 'permanent'],
     ['TypeError: Cannot read properties of undefined', 'error:books', 'transient'],
   ])('%s → %s (%s)', (message, key, severity) => {
     const p = classifyMessage(message, 'books');
