@@ -45,7 +45,7 @@ export async function runFramed(
   if (!acquired.ok) {
     result.status = 'locked';
     const holder = acquired.holder ? ` (${describeHolder(acquired.holder, clock.now())})` : '';
-    result.message = `another sync of ${ds.name} is already running${holder}; try again when it finishes`;
+    result.message = `another sync of ${lockName} is already running${holder}; try again when it finishes`;
     return result;
   }
   const lease = acquired.lease;
