@@ -106,7 +106,7 @@ describe('file-backed PGlite', () => {
 
     const second = await openStore({ dataDir });
     try {
-      expect(await migrate(second)).toEqual({ applied: [] });
+      expect(await migrate(second)).toEqual({ applied: [], tables: { created: [], adopted: [], completed: [], skipped: [] } });
       expect(await readState(second, 'calendar_sync_token')).toBe('tok-1');
     } finally {
       await second.close();

@@ -44,7 +44,7 @@ describe.each(storeBackends())('migrate on %s', (kind) => {
 
   it('is a no-op the second time', async () => {
     const before = await store.query('SELECT version, applied_at FROM jarvis_sync.schema_migrations ORDER BY version');
-    expect(await migrate(store)).toEqual({ applied: [] });
+    expect(await migrate(store)).toEqual({ applied: [], tables: { created: [], adopted: [], completed: [], skipped: [] } });
     const after = await store.query('SELECT version, applied_at FROM jarvis_sync.schema_migrations ORDER BY version');
     expect(after.rows).toEqual(before.rows);
   });

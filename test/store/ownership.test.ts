@@ -174,7 +174,7 @@ describe.each(storeBackends())('on %s', (kind) => {
       const all = await loadMigrations();
       const { rows } = await store.query('SELECT version FROM jarvis_sync.schema_migrations ORDER BY version');
       expect(rows.map((r) => r.version)).toEqual(all.map((m) => m.version));
-      expect(await migrate(store)).toEqual({ applied: [] });
+      expect(await migrate(store)).toEqual({ applied: [], tables: { created: [], adopted: [], completed: [], skipped: [] } });
     });
 
     it('keeps its own data in jarvis_sync whatever the search_path and whatever is in public', async () => {
@@ -276,7 +276,7 @@ describe.each(storeBackends())('on %s', (kind) => {
 
     it('is a no-op afterwards', async () => {
       const before = await store.query('SELECT version, applied_at FROM jarvis_sync.schema_migrations ORDER BY version');
-      expect(await migrate(store)).toEqual({ applied: [] });
+      expect(await migrate(store)).toEqual({ applied: [], tables: { created: [], adopted: [], completed: [], skipped: [] } });
       expect((await store.query('SELECT version, applied_at FROM jarvis_sync.schema_migrations ORDER BY version')).rows).toEqual(before.rows);
     });
   });
