@@ -162,6 +162,18 @@ describe('jarvis-sync status (the executable)', () => {
     }
   }
 
+  it('a migrated database that never synced: says so, exit 1 (not "healthy / 100%")', async () => {
+    const cwd = mkdtempSync(join(tmpdir(), 'jarvis-status-'));
+    expect((await cli(['migrate'], cwd)).code).toBe(0);
+    const text = await cli(['status'], cwd);
+    expect(text.code).toBe(1);
+    expect(text.stdout).toMatch(/^nothing has synced yet: the database is ready but no dataset has run/);
+    expect(text.stdout).toMatch(/\nbooks\s+never\s/);
+    const json = await cli(['status', '--json'], cwd);
+    expect(json.code).toBe(1);
+    expect(JSON.parse(json.stdout)).toMatchObject({ message: 'nothing has synced yet', stats: { total_syncs_24h: 0 } });
+  }, 120_000);
+
   it('before any sync: says so, exit 1; after `sync all`: the table and --json, exit 0', async () => {
     const cwd = mkdtempSync(join(tmpdir(), 'jarvis-status-'));
     const before = await cli(['status'], cwd);

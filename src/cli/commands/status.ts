@@ -75,9 +75,15 @@ export async function statusCommand(cmd: ParsedCommand, config: Config, logger: 
       return 1;
     }
     logger.debug({ status: report.status }, 'status read');
-    if (json) out(JSON.stringify(report, null, 2));
-    else printStatus(report, clock.now(), out);
-    return report.status === 'healthy' ? 0 : 1;
+    // A migrated database with no run yet is not "healthy / 100%": a probe must not take an
+    // installation that never synced for a working one.
+    const neverSynced = !report.sync_status.last_sync_end && report.stats.total_syncs_24h === 0 && report.datasets.every((d) => d.status === 'never' || d.status === 'not_configured');
+    if (json) out(JSON.stringify(neverSynced ? { ...report, message: 'nothing has synced yet' } : report, null, 2));
+    else {
+      if (neverSynced) out('nothing has synced yet: the database is ready but no dataset has run (run `jarvis-sync sync all` or `npm start`)\n');
+      printStatus(report, clock.now(), out);
+    }
+    return report.status === 'healthy' && !neverSynced ? 0 : 1;
   } finally {
     await store.close();
   }
