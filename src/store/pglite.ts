@@ -30,13 +30,28 @@ export async function openPgliteStore(opts: { dataDir?: string; inMemory?: boole
 }
 
 /**
+ * PostgreSQL's shared_buffers inside PGlite. Postgres' default (128 MB) lives in the WASM heap of
+ * every process that opens the database and is most of its resident memory; the data dir sits in
+ * the OS page cache anyway, so a small pool costs little speed (bench/startup.ts and the 100k bench
+ * measure both). JARVIS_PGLITE_SHARED_BUFFERS overrides it (a Postgres size such as 64MB).
+ */
+export const PGLITE_SHARED_BUFFERS = '16MB';
+
+function pgliteStartParams(): string[] {
+  const size = process.env.JARVIS_PGLITE_SHARED_BUFFERS?.trim() || PGLITE_SHARED_BUFFERS;
+  if (!/^\d+(kB|MB|GB)$/.test(size)) throw new Error(`JARVIS_PGLITE_SHARED_BUFFERS must be a size such as 16MB or 128MB (got "${size}")`);
+  return [...PGlite.defaultStartParams, '-c', `shared_buffers=${size}`];
+}
+
+/**
  * A PGlite instance. A new database is loaded from the seed (src/store/pgliteSeed.ts) instead of
  * running initdb; without a seed, initdb runs and its result becomes the seed for next time.
  */
-async function createPglite(base: { dataDir?: string }, isNew: boolean): Promise<PGlite> {
+async function createPglite(dataDir: { dataDir?: string }, isNew: boolean): Promise<PGlite> {
+  const base = { ...dataDir, parsers: pgliteParsers, startParams: pgliteStartParams() };
   const seed = isNew ? readSeed() : null;
-  if (seed) return PGlite.create({ ...base, parsers: pgliteParsers, loadDataDir: seed });
-  const db = await PGlite.create({ ...base, parsers: pgliteParsers });
+  if (seed) return PGlite.create({ ...base, loadDataDir: seed });
+  const db = await PGlite.create(base);
   if (isNew) await saveSeed(db);
   return db;
 }
