@@ -24,7 +24,7 @@ const COMMANDS: Record<string, CommandHelp> = {
     summary: 'Runs one dataset (or all, in the spec\'s order) once and exits. Exit 0 when every step succeeded, 1 when one failed, was aborted or locked, 2 for a usage or configuration error.',
     flags: [
       ['--full', 'read everything on both sides: finds deletions and rebuilds links (the nightly run)'],
-      ['--hours N', 'incremental window: records edited in the last N hours instead of since the last run'],
+      ['--hours N', 'incremental window: records edited in the last N hours instead of since the last run (24 is the spec\'s default; --full wins over it)'],
       ['--dry-run', 'report what would change, with the plan per record; change nothing'],
       ['--force', 'proceed even when the deletion valve would stop the run (an intended mass deletion)'],
       ['--json', 'machine-readable summary on stdout'],

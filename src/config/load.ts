@@ -61,6 +61,8 @@ export interface Config {
     webhookUrl: string | null;
     format: 'json' | 'slack' | 'discord' | 'ntfy';
     transientThreshold: number;
+    /** A transient problem notifies at its transientThreshold-th occurrence within this many hours. */
+    windowHours: number;
   };
   webhooks: {
     /** NOTION_WEBHOOK_VERIFICATION_TOKEN: the token Notion signs its webhook bodies with. */
@@ -177,6 +179,7 @@ export function loadConfig(opts: LoadConfigOptions = {}): Config {
       webhookUrl: nonEmpty(env.NOTIFY_WEBHOOK_URL) ?? file.notifications?.webhookUrl ?? null,
       format: notifyFormat(env.NOTIFY_FORMAT) ?? file.notifications?.format ?? 'json',
       transientThreshold: file.notifications?.transientThreshold ?? 5,
+      windowHours: file.notifications?.windowHours ?? 24,
     },
     webhooks: {
       notionVerificationToken: nonEmpty(env.NOTION_WEBHOOK_VERIFICATION_TOKEN) ?? null,

@@ -89,6 +89,11 @@ export const configFileSchema = z
         format: z.enum(['json', 'slack', 'discord', 'ntfy']).optional(),
         /** A transient error of one kind notifies once it has repeated this many times (spec: 5). */
         transientThreshold: z.number().int().min(1).max(1000).optional(),
+        /**
+         * …within this many hours (default 24), whether or not successful runs come between; older
+         * occurrences no longer count. Counted in the database, across restarts and processes.
+         */
+        windowHours: z.number().positive().max(24 * 30).optional(),
       })
       .strict()
       .optional(),

@@ -3,19 +3,22 @@
  * 5+ times"; permanent ones (a revoked token, a tripped valve, a schema mismatch, a config problem)
  * at once.
  *
- * The rule, per problem key (see classify.ts):
- * - each finished run that shows the problem counts once (however many datasets it hit);
- * - transient: one notification when the count reaches `transientThreshold` (5), none after that;
+ * The rule, per problem key (see classify.ts; counted by alerts.ts):
+ * - each finished run that shows the problem is one occurrence (however many datasets it hit);
+ * - transient: one notification at the `transientThreshold`th (5th) occurrence within
+ *   `notifications.windowHours` (24 h), whether or not successful runs came between — a problem that
+ *   fails every other run is still a problem; occurrences older than the window no longer count;
  * - permanent: one notification at the first occurrence;
  * - a later run where the same dataset (dataset-scoped keys) or the same provider (provider-wide
- *   keys) succeeds without the problem is the recovery: the count resets, and if a notification
- *   had been sent a "resolved" message follows. A problem that comes back is a new incident and
- *   counts from 1 again.
+ *   keys) succeeds without the problem ends a notified incident: one "resolved" message, and the
+ *   count starts again from 1 for the next one.
  * One alert per incident, never a reminder: a problem that never recovers is notified once (we
  * chose recovery over a quiet period so a persistent failure cannot page someone every hour).
  * A run where the problem's dataset is locked or skipped says nothing either way.
  *
- * State lives in memory: a restart starts counting afresh (at worst one more notification).
+ * With a store, the counts live in the database (jarvis_sync.alerts): they survive restarts, and
+ * the service and `jarvis-sync sync` (cron) count together; each message is sent by exactly one
+ * process. Without one, or while the database cannot be reached, the process counts in memory.
  * Delivery failures are logged, never thrown; nothing secret is sent (tokens, the database
  * password and the webhook URL itself — Slack and Discord URLs are credentials — are stripped).
  */
@@ -25,12 +28,15 @@ import { systemClock } from '../lib/clock.ts';
 import type { Logger } from '../lib/logger.ts';
 import { redactString } from '../store/redact.ts';
 import type { RunRecord } from '../scheduler/runs.ts';
+import type { Sql } from '../store/types.ts';
+import { createDatabaseLedger, createMemoryLedger, withMemoryFallback, type AlertIncident, type AlertLedger } from './alerts.ts';
 import { classifyRun, providerOf, type Problem } from './classify.ts';
 import { render, type Notification, type NotifyFormat } from './format.ts';
 
 export type { Notification, NotifyFormat } from './format.ts';
 export { render, toDiscord, toJson, toNtfy, toSlack } from './format.ts';
 export { classifyMessage, classifyRun, type Problem } from './classify.ts';
+export { createDatabaseLedger, createMemoryLedger, type AlertIncident, type AlertLedger } from './alerts.ts';
 
 export interface NotifierOptions {
   config: Pick<Config, 'notifications'> & Partial<Pick<Config, 'notion' | 'google' | 'server' | 'database' | 'webhooks' | 'datasets'>>;
@@ -41,21 +47,17 @@ export interface NotifierOptions {
   timeoutMs?: number;
   /** Attempts per notification (network errors, 429 and 5xx are retried); default 3. */
   attempts?: number;
+  /** The database the counts live in (shared, persistent); without it they live in this process. */
+  store?: Sql;
+  /** Overrides `store` (tests). */
+  ledger?: AlertLedger;
 }
 
 export interface Notifier {
   /** Call with every finished run (any trigger). Never throws. */
   recordRun(record: RunRecord): Promise<void>;
-  /** Open incidents, for /health-style views and tests. */
-  incidents(): Array<{ key: string; count: number; notified: boolean; firstSeen: string; lastSeen: string }>;
-}
-
-interface Incident {
-  problem: Problem;
-  count: number;
-  firstSeen: string;
-  lastSeen: string;
-  notified: boolean;
+  /** Open incidents (counting or notified), for /health-style views and tests. */
+  incidents(): Promise<Array<{ key: string; count: number; notified: boolean; firstSeen: string; lastSeen: string }>>;
 }
 
 export function createNotifier(opts: NotifierOptions): Notifier {
@@ -63,6 +65,7 @@ export function createNotifier(opts: NotifierOptions): Notifier {
   const clock = opts.clock ?? systemClock;
   const fetchImpl = opts.fetch ?? ((input, init) => globalThis.fetch(input, init));
   const threshold = config.notifications.transientThreshold;
+  const windowMs = (config.notifications.windowHours ?? 24) * 3_600_000;
   const url = config.notifications.webhookUrl;
   const format: NotifyFormat = config.notifications.format;
   const attempts = Math.max(1, opts.attempts ?? 3);
@@ -70,7 +73,7 @@ export function createNotifier(opts: NotifierOptions): Notifier {
   const googleDatasets = new Set((config.datasets ?? []).filter((d) => d.pattern === 'calendar' || d.pattern === 'gmail').map((d) => d.name));
   if (!config.datasets) for (const n of ['calendar', 'gmail']) googleDatasets.add(n);
   const secrets = collectSecrets(config);
-  const open = new Map<string, Incident>();
+  const ledger = opts.ledger ?? (opts.store ? withMemoryFallback(createDatabaseLedger(opts.store), logger) : createMemoryLedger());
 
   const scrub = (s: string) => {
     let out = s;
@@ -78,10 +81,10 @@ export function createNotifier(opts: NotifierOptions): Notifier {
     return redactString(out);
   };
 
-  function toNotification(i: Incident, resolved: boolean): Notification {
+  function toNotification(i: AlertIncident, resolved: boolean): Notification {
     const p = i.problem;
     const where = p.datasets.length ? ` (${p.datasets.join(', ')})` : '';
-    const times = i.count === 1 ? 'once' : `${i.count} runs in a row`;
+    const times = i.count === 1 ? 'once' : `${i.count} times`;
     const text = resolved
       ? `Resolved: ${p.summary}${where}. It had failed ${times} since ${i.firstSeen}; the last run at ${i.lastSeen} succeeded.`
       : `${p.summary}${where}. Failed ${times} since ${i.firstSeen} (last at ${i.lastSeen}). Last error: ${p.detail}`;
@@ -137,36 +140,29 @@ export function createNotifier(opts: NotifierOptions): Notifier {
       const outgoing: Notification[] = [];
 
       for (const p of problems) {
-        const i = open.get(p.key) ?? { problem: p, count: 0, firstSeen: now, lastSeen: now, notified: false };
-        i.count++;
-        i.lastSeen = now;
-        i.problem = { ...p, datasets: [...new Set([...i.problem.datasets, ...p.datasets])] };
-        open.set(p.key, i);
-        const due = p.severity === 'permanent' ? i.count >= 1 : i.count >= threshold;
-        logger.debug({ kind: p.key, count: i.count, severity: p.severity, notified: i.notified }, 'sync problem recorded');
-        if (due && !i.notified) {
-          i.notified = true;
-          outgoing.push(toNotification(i, false));
-        }
+        const { incident, fire } = await ledger.occur(p, { now, windowMs, threshold: p.severity === 'permanent' ? 1 : threshold });
+        logger.debug({ kind: p.key, count: incident.count, severity: p.severity, state: incident.state }, 'sync problem recorded');
+        if (fire) outgoing.push(toNotification(incident, false));
       }
 
-      for (const [key, i] of open) {
-        if (failing.has(key) || !recovered(i.problem, succeeded, googleDatasets)) continue;
-        open.delete(key);
-        i.lastSeen = now;
-        logger.info({ kind: key, count: i.count }, `sync problem over: ${i.problem.summary}`);
-        if (i.notified) outgoing.push(toNotification(i, true));
+      for (const i of await ledger.notified()) {
+        if (failing.has(i.key) || !recovered(i.problem, succeeded, googleDatasets)) continue;
+        const resolved = await ledger.resolve(i.key, now);
+        if (!resolved) continue; // another process said so already
+        logger.info({ kind: i.key, count: resolved.count }, `sync problem over: ${resolved.problem.summary}`);
+        outgoing.push(toNotification(resolved, true));
       }
 
       for (const n of outgoing) await deliver(n);
     } catch (e) {
-      logger.error({ err: (e as Error).message, run: record.id }, 'notifier failed to process a run (no notification sent)');
+      logger.error({ err: scrub((e as Error).message ?? String(e)), run: record.id }, 'notifier failed to process a run (no notification sent)');
     }
   }
 
   return {
     recordRun,
-    incidents: () => [...open.entries()].map(([key, i]) => ({ key, count: i.count, notified: i.notified, firstSeen: i.firstSeen, lastSeen: i.lastSeen })),
+    incidents: async () =>
+      (await ledger.incidents()).map((i) => ({ key: i.key, count: i.count, notified: i.state === 'notified', firstSeen: i.firstSeen, lastSeen: i.lastSeen })),
   };
 }
 

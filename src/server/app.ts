@@ -85,11 +85,13 @@ export function createApp(deps: AppDeps): Hono {
     const query = parseOr400(syncQuerySchema, c.req.query(), 'query');
     const body = parseOr400(syncBodySchema, await jsonBody(c), 'body');
     const o = { ...query, ...body };
-    if (o.hours !== undefined && o.full) throw new HTTPException(400, { message: 'hours and full cannot be combined' });
     if (o.page_ids && (target === 'all' || o.full || o.hours !== undefined)) throw new HTTPException(400, { message: 'page_ids syncs pages of one dataset: not with all, full or hours' });
+    // The spec's endpoint takes both (`run_sync(full_sync=full, since_hours=hours)`): a full run reads
+    // everything, which covers any window, so it wins — and the answer says the window was not used.
+    const note = o.full && o.hours !== undefined ? fullWinsNote(o.hours) : undefined;
     const opts: RunOptions = {
       ...(o.full ? { full: true } : {}),
-      ...(o.hours !== undefined ? { hours: o.hours } : {}),
+      ...(o.hours !== undefined && !o.full ? { hours: o.hours } : {}),
       ...(o.dry_run ? { dryRun: true } : {}),
       ...(o.force ? { force: true } : {}),
       ...(o.page_ids ? { pageIds: o.page_ids } : {}),
@@ -102,10 +104,10 @@ export function createApp(deps: AppDeps): Hono {
     }
     if (o.wait === false) {
       c.header('Location', `/runs/${started.run.id}`);
-      return c.json({ run_id: started.run.id, status: 'running', href: `/runs/${started.run.id}` }, 202);
+      return c.json({ run_id: started.run.id, status: 'running', href: `/runs/${started.run.id}`, ...(note ? { note } : {}) }, 202);
     }
     const record = await started.done;
-    const summary = { run_id: record.id, ...resultsToJson(record.results) };
+    const summary = { run_id: record.id, ...resultsToJson(record.results), ...(note ? { note } : {}) };
     if (record.error) return c.json({ error: record.error, ...summary, status: 'error' }, 500);
     if (target !== 'all' && record.locked?.includes(target)) {
       const lockedResult = record.results.find((r) => r.dataset === target && r.status === 'locked');
@@ -196,6 +198,11 @@ export function createApp(deps: AppDeps): Hono {
     );
   }
   return app;
+}
+
+/** The answer's `note` when both hours and full were asked for. */
+export function fullWinsNote(hours: number): string {
+  return `full=true wins over hours=${hours}: a full run reads every record on both sides, so the ${hours}-hour window was not used`;
 }
 
 // ---- validation ------------------------------------------------------------------------------------

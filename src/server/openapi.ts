@@ -41,8 +41,14 @@ export function openApiDocument(opts: { datasets: string[]; version?: string }) 
             'also be sent as a JSON body with the same names (`page_ids` only in the body).',
           parameters: [
             datasetParam,
-            query('hours', { type: 'number', exclusiveMinimum: 0, maximum: 87600 }, 'Incremental window: records edited in the last N hours (instead of since the stored cursor).'),
-            query('full', bool(false), 'Read everything on both sides (finds deletions, rebuilds links).'),
+            query(
+              'hours',
+              { type: 'number', exclusiveMinimum: 0, maximum: 87600 },
+              'Incremental window: records edited in the last N hours, instead of since the stored cursor (the default, which reads ' +
+                'less than a fixed window and misses nothing, however long since the last run). `hours=24` is the spec\'s default. ' +
+                'With `full=true` the full run wins and the answer\'s `note` says so.',
+            ),
+            query('full', bool(false), 'Read everything on both sides (finds deletions, rebuilds links). Wins over `hours`.'),
             query('dry_run', bool(false), 'Report what would change; change nothing.'),
             query('force', bool(false), 'Proceed even when the deletion valve would abort the run.'),
             query('wait', bool(true), 'Wait for the run to finish (default), or answer 202 at once.'),
@@ -64,7 +70,7 @@ export function openApiDocument(opts: { datasets: string[]; version?: string }) 
           },
           responses: {
             '200': { description: 'The finished run\'s summary', content: json({ $ref: '#/components/schemas/SyncSummary' }) },
-            '202': { description: 'Started (wait=false)', content: json({ type: 'object', required: ['run_id'], properties: { run_id: { type: 'string' }, status: { const: 'running' }, href: { type: 'string' } } }) },
+            '202': { description: 'Started (wait=false)', content: json({ type: 'object', required: ['run_id'], properties: { run_id: { type: 'string' }, status: { const: 'running' }, href: { type: 'string' }, note: { type: 'string' } } }) },
             '400': errorResponse('Malformed options'),
             ...unauthorized,
             '404': errorResponse('Unknown dataset'),
@@ -200,6 +206,7 @@ export function openApiDocument(opts: { datasets: string[]; version?: string }) 
             notion_requests: { type: 'integer' },
             google_requests: { type: 'integer' },
             datasets: { type: 'array', items: { $ref: '#/components/schemas/DatasetResult' } },
+            note: { type: 'string', description: 'Present when an option was not used, e.g. `hours` with `full=true` (the full run wins).' },
           },
         },
         Run: {

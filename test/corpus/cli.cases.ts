@@ -71,7 +71,6 @@ const cases: Array<CorpusCase<CliCtx>> = [
   usage('cli-dataset-injection', ['sync', 'books; rm -rf ~'], 'unknown dataset "books; rm -rf ~": one of …, or all'),
   usage('cli-no-dataset', ['sync'], 'sync needs a dataset: one of contacts, meetings, tasks, reflections, journals, calendar, gmail, books, highlights, or all'),
   usage('cli-two-datasets', ['sync', 'books', 'journals'], 'sync takes one dataset (got books journals)'),
-  usage('cli-full-and-hours', ['sync', 'books', '--full', '--hours', '2'], '--hours and --full cannot be combined'),
   usage('cli-unknown-command', ['frobnicate'], 'unknown command "frobnicate"'),
   usage('cli-port-range', ['emulate', 'notion', '--port', '99999'], '--port must be an integer between 0 and 65535 (got "99999")'),
   usage('cli-missing-config', ['sync', 'books', '--config', 'nope.json'], 'config file …/nope.json does not exist (set by --config or JARVIS_CONFIG)', { hint: false }),

@@ -92,7 +92,6 @@ const cases: Array<CorpusCase<HttpCtx>> = [
   rejected('http-dataset-injection', "POST /sync/books'; DROP TABLE books; --", { path: `/sync/${encodeURIComponent("books'; DROP TABLE books; --")}` }, 404, 'unknown dataset "books\'; DROP TABLE books; --": one of …, or all'),
   rejected('http-bool-garbage', 'POST /sync/books?full=maybe', { path: '/sync/books?full=maybe' }, 400, 'query parameter full must be true or false'),
   rejected('http-unknown-param', 'POST /sync/books?hourz=2', { path: '/sync/books?hourz=2' }, 400, 'unknown query parameter(s): hourz'),
-  rejected('http-hours-and-full', 'POST /sync/books?hours=2&full=true', { path: '/sync/books?hours=2&full=true' }, 400, 'hours and full cannot be combined'),
   rejected('http-body-not-json', 'POST /sync/books with body `{"full": tru`', { path: '/sync/books', body: '{"full": tru', headers: json }, 400, 'the body is not valid JSON'),
   rejected('http-body-array', 'POST /sync/books with body `[]`', { path: '/sync/books', body: '[]', headers: json }, 400, 'body field (body) Invalid input: expected object, received array'),
   rejected('http-body-wrong-type', 'POST /sync/books with body {"hours": "5"}', { path: '/sync/books', body: '{"hours": "5"}', headers: json }, 400, 'body field hours Invalid input: expected number, received string'),

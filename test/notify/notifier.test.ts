@@ -1,6 +1,7 @@
 /**
  * Error notifications against a local receiver (node:http on port 0): transient problems notify
- * once at the fifth consecutive failing run, permanent ones at once, recovery resets the count,
+ * once at the fifth failing run within the window (successes between or not), permanent ones at
+ * once, a notified problem that recovers says so once and counts afresh,
  * each format has its shape, nothing secret leaves, and delivery failures never throw.
  */
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
@@ -80,11 +81,11 @@ describe('notifier', () => {
     return { lines, logger: { info: at('info'), warn: at('warn'), error: at('error'), debug: at('debug') } as any };
   }
 
-  function notifier(format: NotifyFormat = 'json', opts: { url?: string | null; threshold?: number } = {}) {
+  function notifier(format: NotifyFormat = 'json', opts: { url?: string | null; threshold?: number; windowHours?: number } = {}) {
     const clock = new FakeClock('2026-01-05T09:00:00.000Z');
     const log = logs();
     const config = {
-      notifications: { webhookUrl: opts.url === undefined ? `${base}/hooks/T000/B000/XXXXsecretpath` : opts.url, format, transientThreshold: opts.threshold ?? 5 },
+      notifications: { webhookUrl: opts.url === undefined ? `${base}/hooks/T000/B000/XXXXsecretpath` : opts.url, format, transientThreshold: opts.threshold ?? 5, windowHours: opts.windowHours ?? 24 },
       notion: { token: NOTION_TOKEN } as Config['notion'],
       database: { url: `postgres://sync:${DB_PASSWORD}@db.example.com:5432/postgres`, dataDir: '/tmp' },
     };
@@ -121,7 +122,7 @@ describe('notifier', () => {
       resolved: false,
       title: 'jarvis-sync: Notion kept rate-limiting jarvis-sync',
     });
-    expect(body.text).toContain('Failed 5 runs in a row since 2026-01-05T09:15:00.000Z');
+    expect(body.text).toContain('Failed 5 times since 2026-01-05T09:15:00.000Z');
     expect(body.text).toContain('You have been rate limited');
     expect(body.action).toMatch(/NOTION_REQUESTS_PER_SECOND/);
   });
@@ -157,15 +158,30 @@ describe('notifier', () => {
     expect(JSON.parse(received[1]!.body).action).toContain('jarvis-sync sync tasks --force');
   });
 
-  it('recovery resets the count: four failures, a success, four failures notify nothing; the fifth in a row does', async () => {
+  it('successes between failures do not reset the count: failure and success alternating notify at the fifth failure', async () => {
     const { record, n } = notifier();
-    for (let i = 0; i < 4; i++) await record(run([failed('books', messages.notionRateLimited)]));
-    await record(run([ok('books')]));
-    expect(n.incidents()).toEqual([]);
-    for (let i = 0; i < 4; i++) await record(run([failed('books', messages.notionRateLimited)]));
+    for (let i = 0; i < 4; i++) {
+      await record(run([failed('books', messages.notionRateLimited)]));
+      await record(run([ok('books')]));
+    }
     expect(received).toHaveLength(0);
+    expect(await n.incidents()).toMatchObject([{ key: 'notion:rate_limited', count: 4, notified: false }]);
     await record(run([failed('books', messages.notionRateLimited)]));
     expect(received).toHaveLength(1);
+    expect(JSON.parse(received[0]!.body)).toMatchObject({ kind: 'notion:rate_limited', count: 5, first_seen: '2026-01-05T09:15:00.000Z', last_seen: '2026-01-05T11:15:00.000Z' });
+  });
+
+  it('occurrences older than the window do not count (notifications.windowHours)', async () => {
+    const { record, clock, n } = notifier('json', { windowHours: 2 });
+    for (let i = 0; i < 4; i++) await record(run([failed('books', messages.notionRateLimited)])); // 09:15 … 10:00
+    clock.advance(60 * 60_000); // the next at 11:15: the one of 09:15 is 2 h old
+    await record(run([failed('books', messages.notionRateLimited)]));
+    expect(received).toHaveLength(0);
+    expect(await n.incidents()).toMatchObject([{ count: 4, firstSeen: '2026-01-05T09:30:00.000Z' }]);
+    clock.set('2026-01-05T11:10:00.000Z');
+    await record(run([failed('books', messages.notionRateLimited)])); // 11:25: 09:30 … 11:25, five within 2 h
+    expect(received).toHaveLength(1);
+    expect(JSON.parse(received[0]!.body)).toMatchObject({ count: 5, first_seen: '2026-01-05T09:30:00.000Z' });
   });
 
   it('only a success of the same provider (or dataset) is a recovery; a notified problem that recovers says so once', async () => {
@@ -194,9 +210,9 @@ describe('notifier', () => {
     await record(run([mismatch, ok('highlights')]));
     expect(JSON.parse(received[0]!.body)).toMatchObject({ kind: 'schema:books', severity: 'critical' });
     await record(run([ok('highlights')]));
-    expect(n.incidents().map((i) => i.key)).toEqual(['schema:books']);
+    expect((await n.incidents()).map((i) => i.key)).toEqual(['schema:books']);
     await record(run([ok('books')]));
-    expect(n.incidents()).toEqual([]);
+    expect(await n.incidents()).toEqual([]);
     expect(JSON.parse(received[1]!.body)).toMatchObject({ kind: 'schema:books', resolved: true });
   });
 
@@ -233,7 +249,7 @@ describe('notifier', () => {
     locked.status = 'locked';
     // A RunManager may mark such a run 'error'; its steps say what happened.
     await record(run([locked, ok('highlights')], { status: 'error' }));
-    expect(n.incidents()).toEqual([]);
+    expect(await n.incidents()).toEqual([]);
     expect(received).toHaveLength(0);
   });
 

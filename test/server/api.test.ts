@@ -94,6 +94,27 @@ describe.each(storeBackends())('HTTP API on %s', (kind) => {
       expect(targeted.body.datasets[0]).toMatchObject({ dataset: 'journals', status: 'success', unchanged: 1 });
     });
 
+    it('hours with full=true (the spec\'s endpoint takes both): the full run wins, and the answer says so', async () => {
+      await h.call('/sync/journals', { method: 'POST' });
+      const both = await json(await h.call('/sync/journals?hours=24&full=true', { method: 'POST' }));
+      expect(both.status).toBe(200);
+      expect(both.body.datasets[0]).toMatchObject({ dataset: 'journals', status: 'success', mode: 'full' });
+      expect(both.body.note).toBe('full=true wins over hours=24: a full run reads every record on both sides, so the 24-hour window was not used');
+      expect(h.runs.get(both.body.run_id)!.options).toEqual({ full: true });
+      // The same in a JSON body, and when not waiting for the run.
+      const started = await json(await h.call('/sync/journals?wait=false', { method: 'POST', body: JSON.stringify({ hours: 2, full: true }), headers: { 'content-type': 'application/json' } }));
+      expect(started.status).toBe(202);
+      expect(started.body.note).toMatch(/^full=true wins over hours=2: /);
+      const record = (await h.runs.whenDone(started.body.run_id))!;
+      expect(record.options).toEqual({ full: true });
+      expect(record.results[0]).toMatchObject({ mode: 'full' });
+      // Alone, hours is still the spec's window, and no note.
+      const window = await json(await h.call('/sync/journals?hours=24', { method: 'POST' }));
+      expect(window.body.datasets[0]).toMatchObject({ mode: 'incremental' });
+      expect(window.body).not.toHaveProperty('note');
+      expect(h.runs.get(window.body.run_id)!.options).toEqual({ hours: 24 });
+    });
+
     it('POST /sync/all runs every dataset in the spec order and writes full_sync_complete', async () => {
       const { status, body } = await json(await h.call('/sync/all', { method: 'POST' }));
       expect(status).toBe(200);
@@ -108,7 +129,6 @@ describe.each(storeBackends())('HTTP API on %s', (kind) => {
       ['/sync/meetings?hours=0', 400, /hours must be more than 0/],
       ['/sync/meetings?full=maybe', 400, /query parameter full must be true or false/],
       ['/sync/meetings?dryrun=true', 400, /unknown query parameter\(s\): dryrun/],
-      ['/sync/meetings?hours=3&full=true', 400, /hours and full cannot be combined/],
       ['/sync/all?wait=false', 400, /unknown body field|page_ids/, JSON.stringify({ page_ids: ['not-an-id'] })],
       ['/sync/meetings', 400, /the body is not valid JSON/, '{"full":'],
       ['/sync/meetings', 400, /body field full expected boolean|body field full .*boolean/, JSON.stringify({ full: 'yes' })],

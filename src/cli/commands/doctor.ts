@@ -350,7 +350,7 @@ function checkSchedule(config: Config): CheckResult {
 }
 
 function checkNotifications(config: Config): CheckResult {
-  const { webhookUrl, format, transientThreshold } = config.notifications;
+  const { webhookUrl, format, transientThreshold, windowHours } = config.notifications;
   if (!webhookUrl) return { name: 'notifications', ok: null, detail: 'none: set NOTIFY_WEBHOOK_URL (and NOTIFY_FORMAT: json, slack, discord or ntfy) to be told when syncs fail' };
   let host = 'the webhook';
   try {
@@ -358,7 +358,7 @@ function checkNotifications(config: Config): CheckResult {
   } catch {
     // validated by the config already
   }
-  return { name: 'notifications', ok: true, detail: `${format} to ${host}; transient errors after ${transientThreshold} failing runs in a row, permanent ones at once` };
+  return { name: 'notifications', ok: true, detail: `${format} to ${host}; transient errors once ${transientThreshold} runs within ${windowHours} h have failed with them (successes between or not), permanent ones at once` };
 }
 
 /** Transaction pooler or not, observed (src/store/poolerDetect.ts): information, since jarvis-sync works through both. */

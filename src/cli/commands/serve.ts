@@ -90,7 +90,8 @@ export async function serveCommand(cmd: ParsedCommand, base: Config, baseLogger:
     cleanup.push(() => store.close());
     if (config.database.url) logPooling(config.database.url, logger);
     const ctx = createRunContext(config, store, logger, clock);
-    const notifier = createNotifier({ config, logger, clock });
+    // Counts in the database: they survive a restart and add up with `jarvis-sync sync` from cron.
+    const notifier = createNotifier({ config, logger, clock, store });
     const runs = new RunManager({ context: ctx, logger, clock, notifier: reportingNotifier(notifier, out, clock), timers: opts.timers });
     const webhooks = createWebhooks({
       runs,

@@ -1,8 +1,12 @@
 import { requireNotionToken, type Config } from '../../config/index.ts';
 import { runAll, runDatasetSteps } from '../../engine/runAll.ts';
 import type { RunResult } from '../../engine/result.ts';
-import { systemClock } from '../../lib/clock.ts';
+import { randomUUID } from 'node:crypto';
+import { systemClock, type Clock } from '../../lib/clock.ts';
 import type { Logger } from '../../lib/logger.ts';
+import { createDatabaseLedger, createNotifier } from '../../notify/index.ts';
+import type { RunRecord } from '../../scheduler/runs.ts';
+import { redactString } from '../../store/index.ts';
 import { createRunContext, openMigratedStore } from '../app.ts';
 import { numberFlag, UsageError, type ParsedCommand } from '../args.ts';
 import { printResult, resultsToJson } from '../output.ts';
@@ -10,6 +14,13 @@ import { wrapStderrWrites } from '../../lib/terminal.ts';
 import { createProgressDisplay, withReadProgress } from '../progress.ts';
 
 const NOT_RUN = 'not run: interrupted (Ctrl-C)';
+
+export interface SyncCommandDeps {
+  /** The notification webhook's fetch (tests). */
+  fetch?: typeof fetch;
+  /** Time of the run's record and of the alert counts (tests). */
+  clock?: Clock;
+}
 
 /**
  * `jarvis-sync sync <dataset|all>`: exit code 0 only when every run succeeded.
@@ -19,14 +30,26 @@ const NOT_RUN = 'not run: interrupted (Ctrl-C)';
  * the store is closed — which releases the advisory locks — and the exit code is 130 (143 for
  * SIGTERM). A second Ctrl-C stops at once, like a crash the engine is built to survive: Postgres
  * drops the locks with the connection, and an interrupted record is retried next run.
+ *
+ * The finished run goes to the notifier like the service's runs do, counted in the database
+ * (jarvis_sync.alerts): a problem that recurs across cron invocations notifies at its 5th
+ * occurrence within the window, however many processes saw it.
  */
-export async function syncCommand(cmd: ParsedCommand, config: Config, logger: Logger, out: (s: string) => void): Promise<number> {
+export async function syncCommand(
+  cmd: ParsedCommand,
+  config: Config,
+  logger: Logger,
+  out: (s: string) => void,
+  deps: SyncCommandDeps = {},
+): Promise<number> {
+  const clock = deps.clock ?? systemClock;
   const target = cmd.positionals[0];
   const names = config.datasets.map((d) => d.name);
   if (!target) throw new UsageError(`sync needs a dataset: one of ${names.join(', ')}, or all`);
   if (cmd.positionals.length > 1) throw new UsageError(`sync takes one dataset (got ${cmd.positionals.join(' ')})`);
   const hours = numberFlag(cmd.flags, 'hours', { min: 0.01, max: 24 * 3650 });
-  if (hours !== undefined && cmd.flags.full) throw new UsageError('--hours and --full cannot be combined');
+  // As the endpoint does: a full run reads everything, which covers any window, so --full wins.
+  const fullWins = hours !== undefined && Boolean(cmd.flags.full);
   // A copy of the datasets this run may switch off when interrupted; the caller's config stays as is.
   const runConfig: Config = { ...config, datasets: config.datasets.map((d) => ({ ...d })) };
   const ds = runConfig.datasets.find((d) => d.name === target);
@@ -34,7 +57,12 @@ export async function syncCommand(cmd: ParsedCommand, config: Config, logger: Lo
   const json = Boolean(cmd.flags.json);
   if (!config.google.credentials) requireNotionToken(config);
 
+  if (fullWins) process.stderr.write(`jarvis-sync: --full wins over --hours ${hours}: a full run reads every record on both sides, so the window is not used\n`);
   const store = await openMigratedStore(config, logger);
+  // The database ledger only: a one-shot process cannot count in memory (a problem that keeps the
+  // database out of reach is reported by the exit code and the log, and by the service if one runs).
+  const notifier = createNotifier({ config, logger, clock, fetch: deps.fetch, ledger: createDatabaseLedger(store) });
+  const startedAt = new Date(clock.now()).toISOString();
   const display = createProgressDisplay({ stream: process.stderr, clock: systemClock });
   // Log lines go through the display: its progress line is cleared first and redrawn after.
   const unwrapLogs = wrapStderrWrites((write) => display.print(write));
@@ -59,7 +87,7 @@ export async function syncCommand(cmd: ParsedCommand, config: Config, logger: Lo
   try {
     const opts = {
       full: Boolean(cmd.flags.full),
-      hours,
+      hours: fullWins ? undefined : hours,
       dryRun: Boolean(cmd.flags['dry-run']),
       force: Boolean(cmd.flags.force),
       onProgress: (p: Parameters<typeof display.update>[0]) => display.update(p),
@@ -71,8 +99,15 @@ export async function syncCommand(cmd: ParsedCommand, config: Config, logger: Lo
       display.finish(r.dataset);
       if (!json) display.print(() => printResult(r, out));
     };
-    const results = ds ? await runDatasetSteps(ctx, ds, opts) : await runAll(ctx, opts, print);
+    let results: RunResult[];
+    try {
+      results = ds ? await runDatasetSteps(ctx, ds, opts) : await runAll(ctx, opts, print);
+    } catch (e) {
+      await notifier.recordRun(runRecord(target, opts, startedAt, clock, [], e));
+      throw e;
+    }
     if (ds) results.forEach(print);
+    await notifier.recordRun(runRecord(target, opts, startedAt, clock, results));
     display.close();
     const summary = resultsToJson(results);
     if (json) out(JSON.stringify(summary, null, 2));
@@ -85,6 +120,27 @@ export async function syncCommand(cmd: ParsedCommand, config: Config, logger: Lo
     process.off('SIGTERM', onSignal);
     await store.close();
   }
+}
+
+/** The run as the notifier sees the service's runs (RunManager.finish sets the same status). */
+function runRecord(target: string, opts: { full: boolean; hours?: number; dryRun: boolean; force: boolean }, startedAt: string, clock: Clock, results: RunResult[], error?: unknown): RunRecord {
+  const status: RunRecord['status'] =
+    error !== undefined || results.some((r) => r.status === 'error' || r.status === 'locked')
+      ? 'error'
+      : results.some((r) => r.status === 'aborted')
+        ? 'aborted'
+        : 'success';
+  return {
+    id: randomUUID(),
+    target,
+    trigger: 'cli',
+    status,
+    startedAt,
+    finishedAt: new Date(clock.now()).toISOString(),
+    options: { full: opts.full, ...(opts.hours !== undefined ? { hours: opts.hours } : {}), dryRun: opts.dryRun, force: opts.force },
+    results,
+    ...(error !== undefined ? { error: redactString((error as Error)?.message ?? String(error)) } : {}),
+  };
 }
 
 function exitCodeFor(signal: NodeJS.Signals): number {
