@@ -47,6 +47,10 @@ export interface RunResult {
   conflicts?: Array<Conflict & { recordId: string | null; pageId: string | null }>;
   /** Rows this run changed in Postgres (contacts' Google step: what the next step carries to Notion). */
   changedRecordIds?: string[];
+  /** Two-way runs and `relink`: lost links rebuilt before planning (see src/engine/relink/planRelink.ts). */
+  relinked?: Array<{ recordId: string; pageId: string; source: 'sync_links' | 'row_id' | 'email' | 'phone' }>;
+  /** Links that could not be rebuilt unambiguously: reported (also in `warnings`), their records held back from creates. */
+  ambiguousLinks?: Array<{ reason: string; recordIds: string[]; pageIds: string[] }>;
   /** Two-way runs: writes per destination. */
   writes?: { notion: WriteCounts; postgres: WriteCounts };
 }

@@ -7,12 +7,12 @@
 import type { ResolvedDataset } from '../config/index.ts';
 import { Build } from '../connectors/notion/index.ts';
 import type { NotionPage } from '../connectors/notion/types.ts';
-import { clearFailures, countActive, listFailures, quoteIdent, readLinks, readState, recordFailures, selectRowsByKeys, upsertLinks, writeState, type SyncLink, type SyncLinkInput } from '../store/index.ts';
+import { clearFailures, countActive, listFailures, readLinks, readState, recordFailures, selectRowsByKeys, upsertLinks, writeState, type SyncLink, type SyncLinkInput } from '../store/index.ts';
 import type { CanonicalRecord } from './canonical.ts';
 import type { RunContext, RunOptions } from './context.ts';
 import { nextCursor, windowStart } from './cursor.ts';
 import { resolveDataSourceId } from './dataSource.ts';
-import { buildIdentityIndex, findIdentityMatch, matchColumns } from './matchIdentity.ts';
+import { applyRelinks, describeRelinks, planRelinkAtHand } from './relink/relinkTwoWay.ts';
 import { agreedBase, ATTEMPTED, DELETED, planPair, type NotionState, type PairInput, type TwoWayEntry } from './planTwoWay.ts';
 import { collectRelationIds, resolvePageIds, resolveRecordIds } from './relations.ts';
 import type { RunResult, WriteCounts } from './result.ts';
@@ -105,21 +105,37 @@ async function syncTwoWay(ctx: RunContext, ds: ResolvedDataset, opts: RunOptions
     }
   }
 
-  // 4. Pair pages and rows: by notion_page_id, else by the page's row id property (a create whose
+  // 4a. Rebuild lost links before anything is paired, so a cleared notion_page_id never plans a
+  //    create: sync_links, then the row id property, then natural keys (contacts: email, phone).
+  //    What more than one row or page could claim is reported and held back, never guessed.
+  const relink = await planRelinkAtHand(store, ds, rows, reads, { everything: full, skip: new Set(pending) });
+  for (const [id, r] of relink.extraRows) rows.set(id, r);
+  if (!dryRun) await applyRelinks(store, ds, relink);
+  for (const r of relink.restores) rows.get(r.recordId)!.notion_page_id = r.pageId;
+  if (relink.restores.length) {
+    result.relinked = relink.restores;
+    ctx.logger.info({ dataset: ds.name, relinked: relink.restores.length }, `${describeRelinks(relink)}${dryRun ? ' (dry run: not written)' : ''}: paired, not duplicated`);
+  }
+  if (relink.ambiguities.length) {
+    result.ambiguousLinks = relink.ambiguities;
+    for (const a of relink.ambiguities) result.warnings.push(`link not rebuilt (ambiguous; nothing created for these records): ${a.reason}`);
+  }
+
+  // 4b. Pair pages and rows: by notion_page_id, else by the page's row id property (a create whose
   //    write-back was interrupted). A copied page (same row id, row already linked) is a new record.
   const recordOfPage = new Map<string, string>();
   for (const r of rows.values()) if (r.notion_page_id) recordOfPage.set(String(r.notion_page_id), String(r.id));
   const pairs: Array<{ recordId: string | null; pageId: string | null }> = [];
   const pairedRows = new Set<string>();
   for (const read of reads.values()) {
+    if (relink.heldPageIds.has(read.page.id)) continue;
     let recordId = recordOfPage.get(read.page.id) ?? null;
     if (!recordId && read.rowId && rows.get(read.rowId) && !rows.get(read.rowId)!.notion_page_id && !pairedRows.has(read.rowId)) recordId = read.rowId;
     if (recordId) pairedRows.add(recordId);
     pairs.push({ recordId, pageId: read.page.id });
   }
-  if (ds.matchUnlinkedBy?.length) await matchUnlinkedPages(pairs, pairedRows);
   for (const r of rows.values()) {
-    if (!pairedRows.has(String(r.id))) pairs.push({ recordId: String(r.id), pageId: r.notion_page_id ?? null });
+    if (!pairedRows.has(String(r.id)) && !relink.heldRecordIds.has(String(r.id))) pairs.push({ recordId: String(r.id), pageId: r.notion_page_id ?? null });
   }
   const links = await readLinks(store, ds.name, pairs.map((p) => p.recordId).filter((x): x is string => Boolean(x)));
 
@@ -295,32 +311,6 @@ async function syncTwoWay(ctx: RunContext, ds: ResolvedDataset, opts: RunOptions
   if (targeted) return;
   if (nextNotion && nextNotion !== notionCursor) await writeState(store, `notion_cursor_${ds.name}`, nextNotion);
   if (nextPg && nextPg !== pgCursor) await writeState(store, `pg_cursor_${ds.name}`, nextPg);
-
-  /**
-   * A new page that is the same person as a row not yet linked to Notion (e.g. one that came from
-   * Google) joins that row instead of becoming a second record: matched by email, then phone.
-   */
-  async function matchUnlinkedPages(list: Array<{ recordId: string | null; pageId: string | null }>, claimed: Set<string>) {
-    const unpaired = list.filter((p) => !p.recordId && p.pageId && reads.has(p.pageId));
-    if (!unpaired.length) return;
-    const { email, phone } = matchColumns(ds.fields, ds.matchUnlinkedBy!);
-    const cols = ['id', ...Object.keys(rowColumns(ds))].map(quoteIdent).join(', ');
-    const { rows: candidates } = await store.query<Row>(`SELECT ${cols} FROM ${quoteIdent(ds.table)} WHERE notion_page_id IS NULL AND deleted_at IS NULL`);
-    const index = buildIdentityIndex(
-      candidates.filter((c) => !claimed.has(String(c.id))).map((c) => ({ id: String(c.id), emails: email ? c[email.column] : null, phones: phone ? c[phone.column] : null })),
-    );
-    let matched = 0;
-    for (const p of unpaired) {
-      const raw = reads.get(p.pageId!)!.raw;
-      const match = findIdentityMatch(index, email ? [raw[email.field]] : [], phone ? [raw[phone.field]] : []);
-      if (!match || claimed.has(match)) continue;
-      p.recordId = match;
-      claimed.add(match);
-      rows.set(match, candidates.find((c) => String(c.id) === match)!);
-      matched++;
-    }
-    if (matched) ctx.logger.info({ dataset: ds.name, matched }, 'new pages matched to existing rows by email or phone: linked, not duplicated');
-  }
 
   async function retrieveOrFail(pageId: string): Promise<NotionPage | null> {
     try {
