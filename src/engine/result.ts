@@ -13,6 +13,8 @@ export type RunStatus = 'success' | 'error' | 'aborted' | 'locked' | 'skipped';
 
 export interface RecordError {
   key: string;
+  /** What `key` is: a Postgres row id or a Notion page id (unset: another id, such as Google's). */
+  keyIs?: 'record_id' | 'notion_page_id';
   error: string;
   kind?: string;
 }

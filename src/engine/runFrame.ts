@@ -99,7 +99,7 @@ async function logRun(ctx: RunContext, ds: ResolvedDataset, r: RunResult, starte
       startTime: new Date(started),
       endTime: new Date(ctx.clock.now()),
     },
-    ...errors.slice(0, 500).map((e) => ({ eventType: `${ds.name}_record`, status: 'error' as const, message: e.error, details: { key: e.key, notion_page_id: e.key, kind: e.kind ?? null } })),
+    ...errors.slice(0, 500).map((e) => ({ eventType: `${ds.name}_record`, status: 'error' as const, message: e.error, details: { key: e.key, ...(e.keyIs ? { [e.keyIs]: e.key } : {}), kind: e.kind ?? null } })),
     ...warnings.slice(0, 500).map((w) => ({ eventType: `${ds.name}_record`, status: 'warning' as const, message: w })),
     ...conflicts.slice(0, 500).map((c) => ({
       eventType: `${ds.name}_conflict`,

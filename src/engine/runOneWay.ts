@@ -52,7 +52,7 @@ async function syncPages(
     try {
       pages.set(page.id, { key: page.id, editedAt: page.last_edited_time, raw: readNotionFields(ds.fields, page) });
     } catch (e) {
-      result.errors.push({ key: page.id, error: (e as Error).message, kind: 'validation' });
+      result.errors.push({ key: page.id, keyIs: 'notion_page_id', error: (e as Error).message, kind: 'validation' });
       failedEditTimes.push(page.last_edited_time);
     }
   };
@@ -83,7 +83,7 @@ async function syncPages(
       if (!page || page.in_trash || page.archived) trashed.add(id);
       else readPage(page);
     } catch (e) {
-      result.errors.push({ key: id, error: (e as Error).message, kind: (e as { kind?: string }).kind });
+      result.errors.push({ key: id, keyIs: 'notion_page_id', error: (e as Error).message, kind: (e as { kind?: string }).kind });
     }
   }
 
@@ -150,7 +150,7 @@ async function canonicalize(ctx: RunContext, ds: ResolvedDataset, pages: Map<str
       }
       out.push({ key: p.key, editedAt: p.editedAt, record });
     } catch (e) {
-      result.errors.push({ key: p.key, error: `page ${p.key}: ${(e as Error).message}`, kind: 'validation' });
+      result.errors.push({ key: p.key, keyIs: 'notion_page_id', error: `page ${p.key}: ${(e as Error).message}`, kind: 'validation' });
     }
   }
   return out;
@@ -198,7 +198,7 @@ async function applyUpserts(
       await upsertRows(ctx.store, spec, [toRow(w)]);
     } catch (e) {
       failed.push(w.key);
-      result.errors.push({ key: w.key, error: `Postgres rejected page ${w.key}: ${(e as Error).message}`, kind: 'validation' });
+      result.errors.push({ key: w.key, keyIs: 'notion_page_id', error: `Postgres rejected page ${w.key}: ${(e as Error).message}`, kind: 'validation' });
       if (w.action === 'create') result.created--;
       else if (w.restore) result.restored--;
       else result.updated--;

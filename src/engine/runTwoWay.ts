@@ -15,7 +15,7 @@ import { resolveDataSourceId } from './dataSource.ts';
 import { applyRelinks, describeRelinks, planRelinkAtHand } from './relink/relinkTwoWay.ts';
 import { agreedBase, ATTEMPTED, DELETED, planPair, type NotionState, type PairInput, type TwoWayEntry } from './planTwoWay.ts';
 import { collectRelationIds, resolvePageIds, resolveRecordIds } from './relations.ts';
-import type { RunResult, WriteCounts } from './result.ts';
+import type { RecordError, RunResult, WriteCounts } from './result.ts';
 import { runFramed } from './runFrame.ts';
 import { checkDeletionValve, checkSafetyValve } from './safetyValve.ts';
 import { notionProperties, notionState, readNotionPage, type ReadNotionPage } from './twoWay/notionSide.ts';
@@ -39,10 +39,11 @@ async function syncTwoWay(ctx: RunContext, ds: ResolvedDataset, opts: RunOptions
   const hoursAgo = opts.hours !== undefined ? new Date(started - opts.hours * 3_600_000).toISOString() : null;
   const overlap = config.sync.overlapSeconds;
   const errorKeys = new Set<string>();
-  const fail = (key: string, e: unknown) => {
+  // keyIs: what the key is, for the error's details — a Postgres row id or a Notion page id.
+  const fail = (key: string, e: unknown, keyIs: RecordError['keyIs'] = 'notion_page_id') => {
     if (errorKeys.has(key)) return;
     errorKeys.add(key);
-    result.errors.push({ key, error: (e as Error).message ?? String(e), kind: (e as { kind?: string }).kind ?? 'validation' });
+    result.errors.push({ key, keyIs, error: (e as Error).message ?? String(e), kind: (e as { kind?: string }).kind ?? 'validation' });
   };
 
   // 1. Notion: pages edited in the window (everything on a full run).
@@ -101,7 +102,7 @@ async function syncTwoWay(ctx: RunContext, ds: ResolvedDataset, opts: RunOptions
       if (oldest) takePage(oldest);
       if (found.length > 1) result.warnings.push(`row ${recordId} has ${found.length} Notion pages; linked the oldest (${oldest!.id})`);
     } catch (e) {
-      fail(recordId, e);
+      fail(recordId, e, 'record_id');
     }
   }
 
@@ -198,7 +199,7 @@ async function syncTwoWay(ctx: RunContext, ds: ResolvedDataset, opts: RunOptions
       entries.push(entry);
       inputs.set(entry, input);
     } catch (e) {
-      fail(key, e);
+      fail(key, e, p.recordId ? 'record_id' : 'notion_page_id');
     }
   }
   const deletions = entries.filter((e) => e.final[DELETED] && [...e.toNotion, ...e.toPostgres].some((c) => c.field === DELETED)).length;
@@ -258,7 +259,7 @@ async function syncTwoWay(ctx: RunContext, ds: ResolvedDataset, opts: RunOptions
       }
       done.push(entry);
     } catch (e) {
-      fail(key, e);
+      fail(key, e, entry.recordId ? 'record_id' : 'notion_page_id');
     }
   }
 
@@ -267,8 +268,11 @@ async function syncTwoWay(ctx: RunContext, ds: ResolvedDataset, opts: RunOptions
   const perRecord = done.map((e) => {
     const existing = e.recordId ? rows.get(e.recordId) : undefined;
     const entry = { ...e, recordId: e.recordId ?? newRecordId() };
-    const needsRow = e.action === 'create-in-postgres' || e.toPostgres.length > 0 || (existing !== undefined && existing.notion_page_id !== e.pageId);
-    const write: PostgresWrite | null = needsRow ? { entry, existing, source: e.toPostgres.length || e.action === 'create-in-postgres' ? 'notion' : 'supabase' } : null;
+    // Values from Notion rewrite the row. Values pushed to Notion, or a new link, touch only its
+    // standard columns: the page's time after our write, and Postgres as the source.
+    const fromNotion = e.action === 'create-in-postgres' || e.toPostgres.length > 0;
+    const needsRow = fromNotion || e.action === 'create-in-notion' || e.toNotion.length > 0 || (existing !== undefined && existing.notion_page_id !== e.pageId);
+    const write: PostgresWrite | null = needsRow ? { entry, existing, source: fromNotion ? 'notion' : 'supabase', syncColumnsOnly: !fromNotion && existing !== undefined } : null;
     const link: SyncLinkInput = { recordId: entry.recordId, notionPageId: e.pageId, base: e.base, notionEditedAt: e.notionEditedAt ? new Date(e.notionEditedAt) : null, pgUpdatedAt: existing?.updated_at ?? null };
     return { entry: e, write, link };
   });
@@ -282,7 +286,7 @@ async function syncTwoWay(ctx: RunContext, ds: ResolvedDataset, opts: RunOptions
         await writeRowsAndLinks(store, ds, r.write ? [r.write] : [], [r.link], now);
       } catch (err) {
         written.delete(r.entry);
-        fail(r.entry.recordId ?? r.entry.pageId!, new Error(`Postgres rejected ${r.entry.recordId ?? r.entry.pageId}: ${(err as Error).message}`));
+        fail(r.entry.recordId ?? r.entry.pageId!, new Error(`Postgres rejected ${r.entry.recordId ?? r.entry.pageId}: ${(err as Error).message}`), r.entry.recordId ? 'record_id' : 'notion_page_id');
       }
     }
   }

@@ -65,7 +65,8 @@ export interface TableState {
   kind: string | null;
   columns: ActualColumn[];
   indexes: ActualIndex[];
-  triggers: Array<{ name: string; function: string }>;
+  /** onInsert: fires on INSERT too (pg_trigger.tgtype bit 4); before 0004 the dataset triggers fired on UPDATE only. */
+  triggers: Array<{ name: string; function: string; onInsert: boolean }>;
 }
 
 export interface ColumnConflict {
@@ -102,6 +103,11 @@ export interface TablePlan {
   missingIndexes: IndexSpec[];
   /** The updated_at trigger is absent or calls another function. */
   triggerMissing: boolean;
+  /**
+   * The trigger is there but fires on UPDATE only (made before 0004): migrate re-creates it to fire
+   * on INSERT too. Runs go on meanwhile, since they read rows whose updated_at is NULL anyway.
+   */
+  triggerOutdated: boolean;
   conflicts: ColumnConflict[];
   /** Refusals that are not about one column (a view, another dataset's table, adoption not allowed). */
   problems: string[];
@@ -154,7 +160,7 @@ export async function inspectTables(sql: Sql, tables: string[]): Promise<Map<str
        JOIN pg_catalog.pg_class ic ON ic.oid = i.indexrelid
        JOIN pg_catalog.pg_am am ON am.oid = ic.relam
      UNION ALL
-     SELECT r.relname::text, r.kind, 'trigger', 0, tg.tgname::text, pn.nspname || '.' || p.proname || '()',
+     SELECT r.relname::text, r.kind, 'trigger', tg.tgtype::int, tg.tgname::text, pn.nspname || '.' || p.proname || '()',
             NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL
        FROM rel r
        JOIN pg_catalog.pg_trigger tg ON tg.tgrelid = r.oid AND NOT tg.tgisinternal
@@ -188,16 +194,20 @@ export async function inspectTables(sql: Sql, tables: string[]): Promise<Map<str
     state.kind = r.kind;
     if (r.what === 'index') {
       state.indexes.push({ name: r.name!, first: r.type, method: r.base!, unique: r.is_unique!, partial: r.partial!, expression: r.expression!, valid: r.valid!, keyCount: r.key_count! });
-    } else if (r.what === 'trigger') state.triggers.push({ name: r.name!, function: r.type! });
+    } else if (r.what === 'trigger') state.triggers.push({ name: r.name!, function: r.type!, onInsert: (r.n & TRIGGER_TYPE_INSERT) !== 0 });
   }
   return out;
 }
+
+/** pg_trigger.tgtype's INSERT bit (PostgreSQL's TRIGGER_TYPE_INSERT). */
+const TRIGGER_TYPE_INSERT = 1 << 2;
 
 /** One row of inspectTables' query; which fields are set depends on `what`. */
 interface CatalogRow {
   table_name: string | null;
   kind: string | null;
   what: 'column' | 'index' | 'trigger' | 'table' | 'schema';
+  /** column: attnum; trigger: tgtype. */
   n: number;
   name: string | null;
   /** column: format_type; index: its first key column; trigger: its function. */
@@ -241,7 +251,19 @@ export async function planDatasetTables(sql: Sql, datasets: DatasetTableInput[])
 }
 
 export function planTable(ds: DatasetTableInput, spec: TableSpec, state: TableState, owner: TablePlan['owner']): TablePlan {
-  const plan: TablePlan = { dataset: ds.name, spec, state, owner, action: 'none', missingColumns: [], missingIndexes: [], triggerMissing: false, conflicts: [], problems: [] };
+  const plan: TablePlan = {
+    dataset: ds.name,
+    spec,
+    state,
+    owner,
+    action: 'none',
+    missingColumns: [],
+    missingIndexes: [],
+    triggerMissing: false,
+    triggerOutdated: false,
+    conflicts: [],
+    problems: [],
+  };
   if (state.kind === null) {
     plan.action = 'create';
     plan.missingColumns = spec.columns;
@@ -282,14 +304,16 @@ export function planTable(ds: DatasetTableInput, spec: TableSpec, state: TableSt
   }
   // id must be unique (ON CONFLICT (id)): a created table's primary key serves, else an index is added.
   plan.missingIndexes = [idIndex(spec), ...spec.indexes].filter((w) => !state.indexes.some((i) => serves(i, w)));
-  plan.triggerMissing = !state.triggers.some((t) => t.name === spec.trigger && t.function === UPDATED_AT_FUNCTION);
+  const trigger = state.triggers.find((t) => t.name === spec.trigger && t.function === UPDATED_AT_FUNCTION);
+  plan.triggerMissing = !trigger;
+  plan.triggerOutdated = Boolean(trigger && !trigger.onInsert);
 
   if (owner && owner.dataset !== ds.name) {
     plan.problems.push(`it is the table of dataset ${owner.dataset} (${owner.how === 'adopted' ? 'adopted' : 'created'} by jarvis-sync), not of ${ds.name}`);
   } else if (!owner && !ds.adopt) {
     plan.problems.push('it already exists and was not created by jarvis-sync, so migrate does not change it without your say-so');
   }
-  const incomplete = plan.missingColumns.length > 0 || plan.missingIndexes.length > 0 || plan.triggerMissing;
+  const incomplete = plan.missingColumns.length > 0 || plan.missingIndexes.length > 0 || plan.triggerMissing || plan.triggerOutdated;
   const refused = plan.problems.length > 0 || plan.conflicts.length > 0;
   // A disabled dataset's table is never the reason migrate stops: nothing syncs it.
   if (refused && ds.enabled === false) plan.action = 'skip';
@@ -365,6 +389,8 @@ export function describeAdditions(plan: TablePlan): string {
   if (plan.triggerMissing) {
     const replaced = plan.state.triggers.some((t) => t.name === plan.spec.trigger);
     parts.push(`the trigger ${plan.spec.trigger} (keeps updated_at current${replaced ? `; replaces the trigger of that name` : ''})`);
+  } else if (plan.triggerOutdated) {
+    parts.push(`the trigger ${plan.spec.trigger} on INSERT too (fills an updated_at the insert leaves NULL)`);
   }
   return parts.join('; ');
 }
@@ -405,7 +431,7 @@ export async function ensureDatasetTables(store: Store, datasets: DatasetTableIn
         const added = describeAdditions(plan);
         for (const c of plan.missingColumns) await tx.query(addColumnSql(plan.spec, c));
         for (const i of plan.missingIndexes) await tx.query(createIndexSql(plan.spec, i));
-        if (plan.triggerMissing) await tx.query(triggerSql(plan.spec));
+        if (plan.triggerMissing || plan.triggerOutdated) await tx.query(triggerSql(plan.spec));
         if (plan.action === 'adopt') {
           await record(tx, plan, 'adopted');
           result.adopted.push(plan.spec.table);
@@ -462,7 +488,8 @@ export async function assertDatasetTable(sql: Sql, ds: DatasetTableInput): Promi
   // Planned as if recorded: what matters here is whether the table can take the run.
   const plan = planTable({ ...ds, enabled: true }, spec, state, { how: 'created', dataset: ds.name });
   if (plan.problems.length || plan.conflicts.length) throw new Error(`not syncing ${ds.name}: ${refusalMessage(plan)}`);
-  const lacking = { ...plan, missingIndexes: plan.missingIndexes.filter((i) => i.unique) };
+  // An outdated trigger does not stop the run: incremental reads take rows whose updated_at is NULL.
+  const lacking = { ...plan, missingIndexes: plan.missingIndexes.filter((i) => i.unique), triggerOutdated: false };
   if (lacking.missingColumns.length || lacking.missingIndexes.length || lacking.triggerMissing) {
     throw new Error(`not syncing ${ds.name}: table ${spec.table} lacks ${describeAdditions(lacking)}: run \`jarvis-sync migrate\`, which adds them`);
   }

@@ -72,6 +72,28 @@ export async function upsertRows(sql: Sql, spec: UpsertSpec, rows: Row[]): Promi
   return out;
 }
 
+/**
+ * UPDATE of the given columns of existing rows, matched by key, in one statement per chunk; a row
+ * whose columns already hold these values is not written (no trigger fires), and a key with no row
+ * inserts nothing. Returns how many rows changed. For writes that must never create a row (the
+ * standard columns after a push to the other side).
+ */
+export async function updateRowsByKey(sql: Sql, spec: UpsertSpec, rows: Row[]): Promise<number> {
+  const keyType = keyTypeOf(spec);
+  const columns: Record<string, ColumnType> = { [spec.keyColumn]: keyType, ...spec.columns };
+  for (const [name, type] of Object.entries(columns)) assertColumn(name, type);
+  const key = quoteIdent(spec.keyColumn);
+  const updatable = Object.keys(columns).filter((c) => c !== spec.keyColumn && c !== 'id');
+  if (!updatable.length || !rows.length) return 0;
+  const text = `UPDATE ${quoteIdent(spec.table)} AS t SET ${updatable.map((c) => `${quoteIdent(c)} = x.${quoteIdent(c)}`).join(', ')}
+    FROM ${recordset(columns)}
+    WHERE t.${key} = x.${key}
+      AND ROW(${updatable.map((c) => `t.${quoteIdent(c)}`).join(', ')}) IS DISTINCT FROM ROW(${updatable.map((c) => `x.${quoteIdent(c)}`).join(', ')})`;
+  let count = 0;
+  for (const chunk of chunks(rows, spec.chunkSize)) count += (await sql.query(text, [JSON.stringify(chunk.map((row) => toRecord(row, columns)))])).rowCount;
+  return count;
+}
+
 export interface SelectSpec {
   table: string;
   keyColumn: string;

@@ -8,7 +8,8 @@
  * Column order of a created table: id, the fields' columns (a date field's end column right after
  * it), the descriptor's extra columns, then the standard sync columns. For the built-in datasets
  * this reproduces the hand-written 0002_datasets.sql of earlier releases exactly (columns, types,
- * defaults, indexes, trigger), which test/store/datasetTables.test.ts checks against a copy of it.
+ * defaults, indexes, trigger name and function), which test/store/datasetTables.test.ts checks
+ * against a copy of it; the trigger fires on INSERT as well as UPDATE since 0004.
  */
 import { createHash } from 'node:crypto';
 import type { DatasetDescriptor, FieldDef } from '../datasets/types.ts';
@@ -49,7 +50,7 @@ export interface TableSpec {
   trigger: string;
 }
 
-/** The trigger function of every dataset table (0001_core.sql). */
+/** The trigger function of every dataset table (0001_core.sql, rules of 0004_updated_at_truthful.sql). */
 export const UPDATED_AT_FUNCTION = 'jarvis_sync.set_updated_at()';
 
 /** Standard columns every dataset table has after its own, in this order. */
@@ -148,9 +149,13 @@ export function idIndex(spec: TableSpec): IndexSpec {
   return { name: relationName(spec.table, '_id_key'), column: 'id', unique: true, using: 'btree' };
 }
 
-/** CREATE OR REPLACE: also re-points a trigger of that name at the current function. */
+/**
+ * CREATE OR REPLACE: also re-points a trigger of that name at the current function, and makes an
+ * older one (BEFORE UPDATE only) fire on INSERT too, where it fills a NULL updated_at (an app's
+ * insert into an adopted table whose updated_at has no default).
+ */
 export function triggerSql(spec: TableSpec): string {
-  return `CREATE OR REPLACE TRIGGER ${quoteIdent(spec.trigger)} BEFORE UPDATE ON ${quoteIdent(spec.table)}
+  return `CREATE OR REPLACE TRIGGER ${quoteIdent(spec.trigger)} BEFORE INSERT OR UPDATE ON ${quoteIdent(spec.table)}
     FOR EACH ROW EXECUTE FUNCTION ${UPDATED_AT_FUNCTION}`;
 }
 

@@ -35,6 +35,7 @@ export { writeSyncLog, writeSyncLogs, recentSyncLogs, type SyncLogEntry, type Sy
 export { redactSecrets, redactString } from './redact.ts';
 export {
   upsertRows,
+  updateRowsByKey,
   selectRowsByKeys,
   softDeleteByKeys,
   countActive,

@@ -34,9 +34,11 @@ async function schemaOf(store: Store, tables: string[]) {
       WHERE c.relnamespace = current_schema()::regnamespace AND c.relname = ANY($1::text[]) ORDER BY k.conname`,
     [tables],
   );
+  // One row per trigger, its events joined ('INSERT OR UPDATE'): information_schema lists one per event.
   const triggers = await store.query(
-    `SELECT event_object_table, trigger_name, event_manipulation, action_timing, action_orientation, action_statement
-       FROM information_schema.triggers WHERE trigger_schema = current_schema() AND event_object_table = ANY($1::text[]) ORDER BY trigger_name`,
+    `SELECT event_object_table, trigger_name, string_agg(event_manipulation, ' OR ' ORDER BY event_manipulation) AS events, action_timing, action_orientation, action_statement
+       FROM information_schema.triggers WHERE trigger_schema = current_schema() AND event_object_table = ANY($1::text[])
+      GROUP BY event_object_table, trigger_name, action_timing, action_orientation, action_statement ORDER BY trigger_name`,
     [tables],
   );
   const rls = await store.query(`SELECT relname, relrowsecurity FROM pg_class WHERE relnamespace = current_schema()::regnamespace AND relname = ANY($1::text[]) ORDER BY relname`, [tables]);
@@ -57,7 +59,7 @@ describe.each(storeBackends())('generated dataset tables on %s', (kind) => {
     await legacy?.close();
   });
 
-  it('are the tables 0002_datasets.sql made: same columns in the same order, types, defaults, nullability, indexes, constraints, triggers', async () => {
+  it('are the tables 0002_datasets.sql made: same columns in the same order, types, defaults, nullability, indexes, constraints, triggers (now also on INSERT)', async () => {
     const ours = await schemaOf(fresh, LEGACY_TABLES);
     const theirs = await schemaOf(legacy, LEGACY_TABLES);
     expect(ours.columns.length).toBe(132);
@@ -65,12 +67,13 @@ describe.each(storeBackends())('generated dataset tables on %s', (kind) => {
     expect(ours.indexes.length).toBe(36);
     expect(ours.indexes).toEqual(theirs.indexes);
     expect(ours.constraints).toEqual(theirs.constraints);
-    // Same triggers; only the function moved into schema jarvis_sync.
-    const strip = (rows: any[]) => rows.map(({ action_statement: _s, ...rest }) => rest);
+    // Same triggers; the function moved into schema jarvis_sync, and since 0004 they fire on INSERT
+    // too (filling an updated_at an insert leaves NULL).
+    const strip = (rows: any[]) => rows.map(({ action_statement: _s, events: _e, ...rest }) => rest);
     expect(strip(ours.triggers)).toEqual(strip(theirs.triggers));
     expect(ours.triggers).toHaveLength(9);
-    for (const t of ours.triggers) expect(t.action_statement).toBe('EXECUTE FUNCTION jarvis_sync.set_updated_at()');
-    for (const t of theirs.triggers) expect(t.action_statement).toBe('EXECUTE FUNCTION jarvis_set_updated_at()');
+    for (const t of ours.triggers) expect([t.action_statement, t.events]).toEqual(['EXECUTE FUNCTION jarvis_sync.set_updated_at()', 'INSERT OR UPDATE']);
+    for (const t of theirs.triggers) expect([t.action_statement, t.events]).toEqual(['EXECUTE FUNCTION jarvis_set_updated_at()', 'UPDATE']);
   });
 
   it('have row level security on, which the earlier release did not turn on, and are recorded as created', async () => {
