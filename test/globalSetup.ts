@@ -4,7 +4,9 @@
  * into. After the last: that dir is removed, and the run fails if anything else is left — a new
  * entry in the system temp dir, a process started by the run still alive (found by the run id in
  * its environment, which child processes inherit), a `jarvis_test_<run>_*` database on the
- * TEST_DATABASE_URL server that was not there before. Leftovers are cleaned up and named.
+ * TEST_DATABASE_URL server that was not there before. Leftovers are named; the run's processes are
+ * killed and its databases dropped, while a temp entry is left where it is (it may be another
+ * program's).
  * (Every temp dir the code and the tests make is named jarvis-*, which is what the check looks for.)
  */
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
@@ -38,16 +40,17 @@ export default async function setup(): Promise<() => Promise<void>> {
     rmSync(runDir, { recursive: true, force: true });
     // Only names of our making count: another program (or another suite's run dir) may write to the
     // system temp dir meanwhile, and every temp dir jarvis-sync or its tests make is jarvis-*.
+    // Named, not removed: a jarvis-* entry that appeared meanwhile may be another program's (a bench,
+    // another checkout's test run) still in use, and deleting it would break that program.
     const left = readdirSync(systemTmp).filter((e) => !before.has(e) && /^jarvis-/.test(e) && !/^jarvis-test-run-/.test(e));
-    for (const e of left) rmSync(join(systemTmp, e), { recursive: true, force: true });
-    if (left.length) problems.push(`left in ${systemTmp} (outside the run's own temp dir): ${left.join(', ')}`);
+    if (left.length) problems.push(`left in ${systemTmp} (outside the run's own temp dir; not removed, in case another program is using it): ${left.join(', ')}`);
 
     const databases = (await testDatabases(runId)).filter((d) => !databasesBefore.includes(d));
     if (databases.length) {
       await dropDatabases(databases);
       problems.push(`test databases not dropped: ${databases.join(', ')}`);
     }
-    if (problems.length) throw new Error(`the tests left things behind (now cleaned up):\n- ${problems.join('\n- ')}`);
+    if (problems.length) throw new Error(`the tests left things behind (processes killed, databases dropped):\n- ${problems.join('\n- ')}`);
   };
 }
 

@@ -4,13 +4,13 @@
  * one level down: the "system" temp dir is then this run's own.
  */
 import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect, it } from 'vitest';
 import setup from './globalSetup.ts';
 
-it('fails the run, naming them, when a temp dir or a process is left behind — and cleans them up', async () => {
+it('fails the run, naming them, when a temp dir or a process is left behind — kills the process, leaves the temp dir to its owner', async () => {
   const saved = { TMPDIR: process.env.TMPDIR, JARVIS_TEST_RUN: process.env.JARVIS_TEST_RUN };
   const outer = tmpdir();
   const teardown = await setup();
@@ -30,5 +30,7 @@ it('fails the run, naming them, when a temp dir or a process is left behind — 
     process.env.TMPDIR = saved.TMPDIR;
     process.env.JARVIS_TEST_RUN = saved.JARVIS_TEST_RUN;
   }
-  expect(existsSync(join(outer, 'jarvis-forgotten-abc'))).toBe(false); // cleaned up after naming it
+  // Named but not removed: the check cannot tell a test's leftover from another program's dir in use.
+  expect(existsSync(join(outer, 'jarvis-forgotten-abc'))).toBe(true);
+  rmSync(join(outer, 'jarvis-forgotten-abc'), { recursive: true });
 });
