@@ -59,6 +59,8 @@ Usage:
   jarvis-sync start                        run the service (demo mode when no credentials are configured)
   jarvis-sync serve [--host H] [--port N]  the service: HTTP API, dashboard, scheduler, webhooks
   jarvis-sync sync <dataset|all> [--full] [--hours N] [--dry-run] [--force] [--json]
+  jarvis-sync relink [dataset] [--dry-run] rebuild lost links (cleared notion_page_id) from sync_links, the
+                                           "Supabase ID" property, natural keys; report ambiguous ones
   jarvis-sync setup [--dry-run]            prepare Notion for the two-way datasets: add the "Supabase ID"
                                            property where missing, report mapping problems
   jarvis-sync migrate                      apply database migrations

@@ -33,6 +33,17 @@ const COMMANDS: Record<string, CommandHelp> = {
     examples: ['jarvis-sync sync all', 'jarvis-sync sync books --full --dry-run', 'jarvis-sync sync tasks --hours 24 --json'],
     more: () => ['Datasets:', ...presetDatasets.map(describeDataset), '', ...configKeys()],
   },
+  relink: {
+    usage: 'jarvis-sync relink [dataset] [--dry-run] [--json]',
+    summary:
+      'Rebuilds lost links of a two-way dataset (every one when none is named), as each full run does before planning any create: a row whose notion_page_id was cleared gets its page back from sync_links, else from the page\'s "Supabase ID", else (contacts) by email, then phone; contacts also get back a cleared google_resource_name. A link more than one row or page could claim is reported, never guessed. Nothing else is synced.',
+    flags: [
+      ['--dry-run', 'print what would be restored and the ambiguities; change nothing'],
+      ['--json', 'the results as JSON on stdout'],
+      CONFIG,
+    ],
+    examples: ['jarvis-sync relink --dry-run', 'jarvis-sync relink journals'],
+  },
   start: {
     usage: 'jarvis-sync start',
     summary: 'Runs the service (as serve). With no credentials configured it starts the demo: local Notion and Google emulators with sample data, synced into an embedded database.',

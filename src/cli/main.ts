@@ -35,6 +35,8 @@ export async function main(argv: string[]): Promise<number> {
         return await (await import('./commands/migrate.ts')).migrateCommand(config, logger, out);
       case 'sync':
         return await (await import('./commands/sync.ts')).syncCommand(cmd, config, logger, out);
+      case 'relink':
+        return await (await import('./commands/relink.ts')).relinkCommand(cmd, config, logger, out);
       case 'setup':
         return await (await import('./commands/setup.ts')).setupCommand(cmd, config, logger, out);
       case 'demo':
