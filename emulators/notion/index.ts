@@ -26,12 +26,16 @@ export { NotionError } from './errors.ts';
 /** Fixed ids so tests can assert on last_edited_by without asking the emulator. */
 export const DEFAULT_BOT_ID = 'b0b0b0b0-0000-4000-8000-00000000b07a';
 export const DEFAULT_PERSON_ID = 'e0e0e0e0-0000-4000-8000-0000000e5e55';
+export const BOT_NAME = 'jarvis-sync (emulated integration)';
+export const PERSON_NAME = 'Emulated Person';
 
 export function createNotionEmulator(opts: NotionEmulatorOptions = {}): NotionEmulator {
   const clock = opts.clock ?? systemClock;
   const botId = normalizeId(opts.botId ?? DEFAULT_BOT_ID) ?? DEFAULT_BOT_ID;
   const personId = DEFAULT_PERSON_ID;
   const ws = new Workspace(clock, new IdGenerator());
+  ws.userNames.set(botId, BOT_NAME);
+  ws.userNames.set(personId, PERSON_NAME);
   const overrides = new Map<string, QueryOverride>();
   const cap = opts.queryResultCap ?? 10_000;
   const api: ApiContext = {

@@ -3,6 +3,8 @@
  * timestamps, users, unique_id) evaluated. Page/query responses cap relations (and rollup inputs and
  * people) at 25 items, like Notion; the property-item endpoint returns everything, paginated.
  */
+import { evaluateExpression, FormulaError, fromPropertyValue, toResult, type FormulaResult, type PropContext } from './formula/index.ts';
+import { computeRollup, type RolledValue } from './rollup.ts';
 import { plainText } from './rich-text.ts';
 import type { PropertySchema } from './schema.ts';
 import type { DataSourceRecord, PageRecord } from './records.ts';
@@ -57,6 +59,8 @@ export function valueOf(ws: Workspace, ds: DataSourceRecord, page: PageRecord, p
     case 'multi_select':
       return ((v ?? []) as string[]).map((id) => option(prop, id)).filter((o) => o !== null);
     case 'people': {
+      // Notion documents no has_more for people: past 25 the page object just stops (the rest is
+      // only on the property-item endpoint), so a reader must treat exactly 25 as "maybe more".
       const ids: string[] = v ?? [];
       return (opts.truncate ? ids.slice(0, REFERENCE_CAP) : ids).map(user);
     }
@@ -94,28 +98,41 @@ function option(prop: PropertySchema, id: string) {
 }
 
 /**
- * Formulas are minimal: `prop("X")` yields X's value (number, boolean, date or else its text);
- * any other expression reads as `{ type: "string", string: null }`.
+ * Formulas are evaluated (formula/): `prop()` sees the page's values in formula types, `now()` the
+ * emulator clock. A formula that reads itself, directly or through others, cannot be evaluated.
  */
-function formula(ws: Workspace, ds: DataSourceRecord, page: PageRecord, prop: PropertySchema, opts: ReadOptions) {
-  const m = /^\s*prop\(\s*"([^"]+)"\s*\)\s*$/.exec(prop.formula?.expression ?? '');
-  const ref = m ? ds.propByName.get(m[1]) : undefined;
-  if (!ref || ref.type === 'formula') return { type: 'string', string: null };
-  const v = valueOf(ws, ds, page, ref, opts);
-  switch (ref.type) {
-    case 'number':
-    case 'unique_id':
-      return { type: 'number', number: ref.type === 'number' ? v : v.number };
-    case 'checkbox':
-      return { type: 'boolean', boolean: v };
-    case 'date':
-      return { type: 'date', date: v };
-    case 'created_time':
-    case 'last_edited_time':
-      return { type: 'date', date: { start: v, end: null, time_zone: null } };
+const evaluating = new Set<string>();
+
+function formula(ws: Workspace, ds: DataSourceRecord, page: PageRecord, prop: PropertySchema, opts: ReadOptions): FormulaResult {
+  const key = `${page.id}/${prop.id}`;
+  if (evaluating.has(key)) throw new FormulaError(`formula "${prop.name}" refers to itself`);
+  evaluating.add(key);
+  try {
+    const ctx: PropContext = {
+      pageTitle: (id) => {
+        const other = ws.pages.get(id);
+        const otherDs = other && ws.dataSources.get(other.dataSourceId);
+        return other && otherDs ? plainText(other.values[ws.titleProperty(otherDs).id]) : '';
+      },
+      userName: (id) => ws.userNames.get(id) ?? id,
+    };
+    const value = evaluateExpression(prop.formula?.expression ?? '', {
+      now: () => opts.now,
+      prop: (name) => {
+        const ref = ds.propByName.get(name);
+        if (!ref) throw new FormulaError(`no property named "${name}"`);
+        return fromPropertyValue(ref.type, valueOf(ws, ds, page, ref, opts), ctx);
+      },
+    });
+    return toResult(value);
+  } catch (e) {
+    if (!(e instanceof FormulaError) && !(e instanceof RangeError)) throw e;
+    // Nested (prop() of a formula that fails, or a cycle): the error reaches the outermost formula.
+    if (evaluating.size > 1) throw e instanceof FormulaError ? e : new FormulaError(String(e));
+    return { type: 'unsupported', unsupported: {} };
+  } finally {
+    evaluating.delete(key);
   }
-  const text = textOf(ref, v);
-  return { type: 'string', string: text === '' ? null : text };
 }
 
 /** A value as text (formula strings, text filters on formulas, sorting). */
@@ -146,79 +163,56 @@ export function textOf(prop: PropertySchema, v: any): string {
   }
 }
 
-/** Rollups over the related pages' values (the first 25 related pages in page/query responses). */
-function rollup(ws: Workspace, ds: DataSourceRecord, page: PageRecord, prop: PropertySchema, opts: ReadOptions): any {
-  const fn = prop.rollup!.function;
+interface RollupInputs {
+  rel: PropertySchema;
+  target: PropertySchema;
+  related: PageRecord[];
+  values: RolledValue[];
+}
+
+/** The related pages (the first 25 in page/query responses) and their values of the rolled-up property. */
+function rollupInputs(ws: Workspace, ds: DataSourceRecord, page: PageRecord, prop: PropertySchema, opts: ReadOptions): RollupInputs | null {
   const rel = ds.propById.get(prop.rollup!.relationPropertyId);
   const targetDs = rel?.relation ? ws.dataSources.get(rel.relation.dataSourceId) : undefined;
   const target = targetDs?.propById.get(prop.rollup!.rollupPropertyId);
-  if (!rel || !targetDs || !target) return { type: 'unsupported', unsupported: {}, function: fn };
+  if (!rel || !targetDs || !target) return null;
   let ids: string[] = page.values[rel.id] ?? [];
   if (opts.truncate) ids = ids.slice(0, REFERENCE_CAP);
   const related = ids.map((id) => ws.pages.get(id)).filter((p): p is PageRecord => p !== undefined);
-  const values = related.map((p) => valueOf(ws, targetDs, p, target, opts));
-  const isEmpty = (v: any) => v === null || v === undefined || v === '' || (Array.isArray(v) && v.length === 0);
-  const numbers = values.filter((v) => typeof v === 'number') as number[];
-  const num = (n: number | null) => ({ type: 'number', number: n, function: fn });
-  const dates = values.filter((v) => v && typeof v.start === 'string').map((v) => v.start as string).sort();
-  const date = (d: any) => ({ type: 'date', date: d, function: fn });
-  const pct = (n: number) => (values.length === 0 ? 0 : n / values.length);
-  switch (fn) {
-    case 'count':
-      return num(values.length);
-    case 'count_values':
-      return num(values.reduce((n, v) => n + (Array.isArray(v) ? v.length : isEmpty(v) ? 0 : 1), 0));
-    case 'empty':
-      return num(values.filter(isEmpty).length);
-    case 'not_empty':
-      return num(values.filter((v) => !isEmpty(v)).length);
-    case 'unique':
-      return num(new Set(values.filter((v) => !isEmpty(v)).map((v) => JSON.stringify(v))).size);
-    case 'percent_empty':
-      return num(pct(values.filter(isEmpty).length));
-    case 'percent_not_empty':
-      return num(pct(values.filter((v) => !isEmpty(v)).length));
-    case 'checked':
-      return num(values.filter((v) => v === true).length);
-    case 'unchecked':
-      return num(values.filter((v) => v === false).length);
-    case 'percent_checked':
-      return num(pct(values.filter((v) => v === true).length));
-    case 'percent_unchecked':
-      return num(pct(values.filter((v) => v === false).length));
-    case 'sum':
-      return num(numbers.reduce((a, b) => a + b, 0));
-    case 'average':
-      return num(numbers.length ? numbers.reduce((a, b) => a + b, 0) / numbers.length : null);
-    case 'median': {
-      if (!numbers.length) return num(null);
-      const s = [...numbers].sort((a, b) => a - b);
-      const mid = s.length >> 1;
-      return num(s.length % 2 ? s[mid] : (s[mid - 1] + s[mid]) / 2);
-    }
-    case 'min':
-      return num(numbers.length ? Math.min(...numbers) : null);
-    case 'max':
-      return num(numbers.length ? Math.max(...numbers) : null);
-    case 'range':
-      return num(numbers.length ? Math.max(...numbers) - Math.min(...numbers) : null);
-    case 'earliest_date':
-      return date(dates.length ? { start: dates[0], end: null, time_zone: null } : null);
-    case 'latest_date':
-      return date(dates.length ? { start: dates[dates.length - 1], end: null, time_zone: null } : null);
-    case 'date_range':
-      return date(dates.length ? { start: dates[0], end: dates[dates.length - 1], time_zone: null } : null);
-    case 'show_original':
-    case 'show_unique': {
-      let items = related.map((p) => ({ type: target.type, [target.type]: valueOf(ws, targetDs, p, target, opts) }));
-      if (fn === 'show_unique') {
-        const seen = new Set<string>();
-        items = items.filter((it) => !seen.has(JSON.stringify(it)) && !!seen.add(JSON.stringify(it)));
-      }
-      return { type: 'array', array: items, function: fn };
-    }
+  const values = related.map((p) => ({ type: target.type, value: valueOf(ws, targetDs, p, target, opts) }));
+  return { rel, target, related, values };
+}
+
+function rollup(ws: Workspace, ds: DataSourceRecord, page: PageRecord, prop: PropertySchema, opts: ReadOptions): any {
+  const inputs = rollupInputs(ws, ds, page, prop, opts);
+  if (!inputs) return { type: 'unsupported', unsupported: {}, function: prop.rollup!.function };
+  return computeRollup(prop.rollup!.function, inputs.values);
+}
+
+/** Paginated types of the property-item endpoint: one item per element. */
+const PAGINATED = new Set(['title', 'rich_text', 'people', 'relation']);
+
+/**
+ * The property-item list of a rollup. "Show original"/"show unique": the rolled-up values flattened
+ * into property items. Aggregations: the relation's items, with the aggregate in
+ * `property_item.rollup` computed over the related pages paged through so far (final once
+ * has_more is false), as Notion documents it.
+ */
+function rollupItems(ws: Workspace, ds: DataSourceRecord, page: PageRecord, prop: PropertySchema, opts: ReadOptions, offset: number, pageSize: number) {
+  const fn = prop.rollup!.function;
+  const inputs = rollupInputs(ws, ds, page, prop, opts);
+  if (!inputs) return { items: [], total: 0, rollup: { type: 'unsupported', unsupported: {}, function: fn } };
+  if (fn === 'show_original' || fn === 'show_unique') {
+    const shown = computeRollup(fn, inputs.values).array as Array<Record<string, any>>;
+    const t = inputs.target;
+    const all = shown.flatMap((v) =>
+      PAGINATED.has(t.type) ? (v[t.type] as any[]).map((x) => ({ object: 'property_item', id: t.id, type: t.type, [t.type]: x })) : [{ object: 'property_item', id: t.id, ...v }],
+    );
+    return { items: all.slice(offset, offset + pageSize), total: all.length, rollup: { type: 'array', array: [], function: fn } };
   }
-  return { type: 'unsupported', unsupported: {}, function: fn };
+  const end = Math.min(offset + pageSize, inputs.related.length);
+  const items = inputs.related.slice(offset, end).map((p) => ({ object: 'property_item', id: inputs.rel.id, type: 'relation', relation: { id: p.id } }));
+  return { items, total: inputs.related.length, rollup: computeRollup(fn, inputs.values.slice(0, end)) };
 }
 
 /**
@@ -236,14 +230,16 @@ export function renderPropertyItem(
   now: number,
 ): Record<string, any> {
   const opts: ReadOptions = { truncate: false, now };
-  const paginated = ['title', 'rich_text', 'people', 'relation'];
-  if (!paginated.includes(prop.type) && prop.type !== 'rollup') {
+  if (!PAGINATED.has(prop.type) && prop.type !== 'rollup') {
     return { object: 'property_item', id: prop.id, type: prop.type, [prop.type]: valueOf(ws, ds, page, prop, opts) };
   }
   if (prop.type === 'rollup') {
+    const r = rollupItems(ws, ds, page, prop, opts, offset, pageSize);
+    const end = offset + r.items.length;
+    const cursor = end < r.total ? encodeOffsetCursor(end) : null;
     return {
-      object: 'list', results: [], next_cursor: null, has_more: false, type: 'property_item',
-      property_item: { id: prop.id, next_url: null, type: 'rollup', rollup: valueOf(ws, ds, page, prop, opts) },
+      object: 'list', results: r.items, next_cursor: cursor, has_more: cursor !== null, type: 'property_item',
+      property_item: { id: prop.id, next_url: cursor ? nextUrl(cursor) : null, type: 'rollup', rollup: r.rollup },
     };
   }
   const all: any[] = valueOf(ws, ds, page, prop, opts);

@@ -28,6 +28,8 @@ export class Workspace {
   readonly databases = new Map<string, DatabaseRecord>();
   readonly dataSources = new Map<string, DataSourceRecord>();
   readonly pages = new Map<string, PageRecord>();
+  /** Display names of known users (formulas read people as names); unknown ids read as the id. */
+  readonly userNames = new Map<string, string>();
   /** Bumped by any change anywhere (search results cache on it). */
   version = 0;
   private seq = 0;
