@@ -42,6 +42,8 @@ export interface Config {
     conflictBufferSeconds: number;
     /** Which side wins a tie. */
     tieWinner: 'notion' | 'postgres';
+    /** sync_logs retention in days (default 30); 0 keeps every row forever. */
+    logRetentionDays: number;
   };
   google: GoogleConfig;
   server: {
@@ -161,6 +163,7 @@ export function loadConfig(opts: LoadConfigOptions = {}): Config {
       deletionValveMinimum: file.sync?.deletionValveMinimum ?? 5,
       conflictBufferSeconds: file.sync?.conflictBufferSeconds ?? 5,
       tieWinner: file.sync?.tieWinner ?? 'notion',
+      logRetentionDays: file.sync?.logRetentionDays ?? 30,
     },
     google: googleConfig(env),
     server: {

@@ -59,6 +59,8 @@ export const configFileSchema = z
         deletionValveMinimum: z.number().int().min(0).optional(),
         conflictBufferSeconds: z.number().min(0).max(3600).optional(),
         tieWinner: z.enum(['notion', 'postgres']).optional(),
+        /** sync_logs rows older than this many days are deleted (at most hourly, after a run); 0 keeps them forever. */
+        logRetentionDays: z.number().int().min(0).max(36_500).optional(),
       })
       .strict()
       .optional(),

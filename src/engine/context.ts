@@ -5,6 +5,7 @@ import type { Clock } from '../lib/clock.ts';
 import type { Logger } from '../lib/logger.ts';
 import type { LeaseOptions } from '../store/leases.ts';
 import type { Store } from '../store/types.ts';
+import type { RunChanges } from './changeLog.ts';
 
 /** Everything a run touches, injected: the runner itself reads no globals. */
 export interface RunContext {
@@ -22,6 +23,8 @@ export interface RunContext {
   failpoint?: (name: string) => void | Promise<void>;
   /** Per-dataset lease settings (ttl, heartbeat timers, identity); defaults suit production. */
   lease?: Omit<LeaseOptions, 'logger'>;
+  /** Set by runFramed for the run's body: where each write batch records the records it changed. */
+  changes?: RunChanges;
 }
 
 export interface RunOptions {

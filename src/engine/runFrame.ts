@@ -3,10 +3,13 @@
  * turning a failure or a tripped valve into the run's status, and the sync_logs rows. The body
  * only syncs, through the context it is handed: its writes are fenced by the lease.
  */
+import { randomUUID } from 'node:crypto';
 import type { ResolvedDataset } from '../config/index.ts';
 import { assertDatasetTable } from '../store/adoptTables.ts';
 import { isConnectionFailure, pendingLogsFor, writeSyncLogsOrKeep } from '../store/pendingLogs.ts';
 import { acquireLease, describeHolder, LeaseLostError } from '../store/leases.ts';
+import { pruneSyncLogs } from '../store/changeLogs.ts';
+import { RunChanges } from './changeLog.ts';
 import type { RunContext, RunOptions } from './context.ts';
 import { guardRunContext } from './leaseGuard.ts';
 import { emptyResult, summarize, type RunResult } from './result.ts';
@@ -27,6 +30,8 @@ export async function runFramed(
   const requestsBefore = notion.stats.requests;
   const googleBefore = ctx.google?.stats.requests ?? 0;
   const result = emptyResult(ds.name, opts.full ? 'full' : 'incremental', dryRun);
+  // The id of the run's summary row, known from the start: the change rows written during the run point at it.
+  const runId = randomUUID();
 
   let acquired: Awaited<ReturnType<typeof acquireLease>>;
   try {
@@ -39,7 +44,7 @@ export async function runFramed(
     result.message = result.failure = (e as Error).message;
     result.durationMs = clock.now() - started;
     logger.error({ dataset: ds.name, err: result.message }, 'sync run failed');
-    if (!dryRun) await logRun(ctx, ds, result, started);
+    if (!dryRun) await logRun(ctx, ds, result, started, runId);
     return result;
   }
   if (!acquired.ok) {
@@ -49,7 +54,7 @@ export async function runFramed(
     return result;
   }
   const lease = acquired.lease;
-  const guarded = guardRunContext(ctx, lease);
+  const guarded: RunContext = { ...guardRunContext(ctx, lease), changes: new RunChanges(runId, ds.name, !dryRun) };
   try {
     try {
       // A table whose columns would lose data (or that migrate has not completed) stops the run before any read or write.
@@ -72,7 +77,10 @@ export async function runFramed(
       result.failure = result.message;
     }
     if (!result.message) result.message = summarize(result);
-    if (!dryRun) await logRun(ctx, ds, result, started);
+    if (!dryRun) {
+      await logRun(ctx, ds, result, started, runId);
+      await pruneOldLogs(ctx);
+    }
     return result;
   } finally {
     if (!(await lease.release()) && result.status !== 'error') {
@@ -88,10 +96,13 @@ export async function runFramed(
  * failing the run a second time: /health and status count the run meanwhile, and the next
  * successful write writes them. Any other failure still throws.
  */
-async function logRun(ctx: RunContext, ds: ResolvedDataset, r: RunResult, started: number): Promise<void> {
+async function logRun(ctx: RunContext, ds: ResolvedDataset, r: RunResult, started: number, runId: string): Promise<void> {
   const { plan: _plan, errors, warnings, conflicts = [], ...counts } = r;
+  const run = { runId, dataset: ds.name };
   await writeSyncLogsOrKeep(ctx.store, pendingLogsFor(ctx.store), [
     {
+      id: runId,
+      ...run,
       eventType: `${ds.name}_sync`,
       status: r.status === 'success' ? 'success' : 'error',
       message: r.message,
@@ -99,13 +110,27 @@ async function logRun(ctx: RunContext, ds: ResolvedDataset, r: RunResult, starte
       startTime: new Date(started),
       endTime: new Date(ctx.clock.now()),
     },
-    ...errors.slice(0, 500).map((e) => ({ eventType: `${ds.name}_record`, status: 'error' as const, message: e.error, details: { key: e.key, ...(e.keyIs ? { [e.keyIs]: e.key } : {}), kind: e.kind ?? null } })),
-    ...warnings.slice(0, 500).map((w) => ({ eventType: `${ds.name}_record`, status: 'warning' as const, message: w })),
+    ...errors.slice(0, 500).map((e) => ({ ...run, eventType: `${ds.name}_record`, status: 'error' as const, message: e.error, details: { key: e.key, ...(e.keyIs ? { [e.keyIs]: e.key } : {}), kind: e.kind ?? null } })),
+    ...warnings.slice(0, 500).map((w) => ({ ...run, eventType: `${ds.name}_record`, status: 'warning' as const, message: w })),
     ...conflicts.slice(0, 500).map((c) => ({
+      ...run,
       eventType: `${ds.name}_conflict`,
       status: 'warning' as const,
       message: `${c.field}: changed in Notion and in Postgres; ${c.winner} wins (${c.reason})`,
       details: { record_id: c.recordId, notion_page_id: c.pageId, field: c.field, notion_value: c.notion, postgres_value: c.postgres, base_value: c.base ?? null, winner: c.winner, reason: c.reason },
     })),
   ], ctx.logger);
+}
+
+/**
+ * The retention of sync_logs (sync.logRetentionDays): rows older than it are deleted, at most once
+ * an hour across every process (pruneSyncLogs claims the turn in sync_state). Never fails the run.
+ */
+async function pruneOldLogs(ctx: RunContext): Promise<void> {
+  try {
+    const deleted = await pruneSyncLogs(ctx.store, { retentionDays: ctx.config.sync.logRetentionDays, now: new Date(ctx.clock.now()) });
+    if (deleted) ctx.logger.info({ deleted, retentionDays: ctx.config.sync.logRetentionDays }, 'sync_logs rows past their retention deleted');
+  } catch (e) {
+    ctx.logger.warn({ err: (e as Error).message }, 'could not prune old sync_logs rows; tried again after a later run');
+  }
 }

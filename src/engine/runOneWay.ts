@@ -5,8 +5,9 @@
  */
 import type { ResolvedDataset } from '../config/index.ts';
 import type { NotionPage } from '../connectors/notion/types.ts';
-import { clearFailures, listFailures, quoteIdent, recordFailures, selectRowsByKeys, softDeleteByKeys, upsertRows } from '../store/index.ts';
+import { clearFailures, listFailures, quoteIdent, recordFailures, selectRowsByKeys, softDeleteByKeys, upsertRows, type UpsertedRow } from '../store/index.ts';
 import type { ColumnType } from '../store/types.ts';
+import { oneWayChanges } from './changeLog.ts';
 import { canonicalFromNotion, canonicalFromRow, recordToColumns, type RawNotionValue } from './canonical.ts';
 import type { RunContext, RunOptions } from './context.ts';
 import { nextCursor, windowStart } from './cursor.ts';
@@ -111,7 +112,12 @@ async function syncPages(
   const writes = plan.entries.filter((e) => e.action !== 'delete') as Array<Extract<PlanEntry, { action: 'create' | 'update' }>>;
   const writeFailed = await applyUpserts(ctx, ds, writes, editedAt, result);
   for (const key of writeFailed) failedEditTimes.push(editedAt.get(key)!);
-  if (deletes.length) await softDeleteByKeys(store, { table: ds.table, keyColumn: 'notion_page_id' }, deletes.map((d) => d.key), new Date(ctx.clock.now()));
+  if (deletes.length) {
+    await store.transaction(async (tx) => {
+      await softDeleteByKeys(tx, { table: ds.table, keyColumn: 'notion_page_id' }, deletes.map((d) => d.key), new Date(ctx.clock.now()));
+      await ctx.changes?.write(tx, oneWayChanges(deletes, [], 'notionPageId'));
+    });
+  }
 
   // 5. Remember failures for the next run; forget those that now synced.
   const failedKeys = new Set(result.errors.map((e) => e.key));
@@ -187,15 +193,17 @@ async function applyUpserts(
     deleted_at: null,
   });
   try {
-    await upsertRows(ctx.store, spec, writes.map(toRow));
+    // The change rows go in the same transaction as the rows: both land, or neither.
+    await ctx.store.transaction(async (tx) => ctx.changes?.write(tx, oneWayChanges(writes, await upsertRows(tx, spec, writes.map(toRow)), 'notionPageId')));
     return [];
   } catch (batchError) {
     ctx.logger.warn({ dataset: ds.name, err: (batchError as Error).message }, 'batched upsert failed; retrying row by row to isolate the bad record');
   }
   const failed: string[] = [];
+  const upserted: UpsertedRow[] = [];
   for (const w of writes) {
     try {
-      await upsertRows(ctx.store, spec, [toRow(w)]);
+      upserted.push(...(await upsertRows(ctx.store, spec, [toRow(w)])));
     } catch (e) {
       failed.push(w.key);
       result.errors.push({ key: w.key, keyIs: 'notion_page_id', error: `Postgres rejected page ${w.key}: ${(e as Error).message}`, kind: 'validation' });
@@ -205,6 +213,8 @@ async function applyUpserts(
     }
   }
   result.skipped = result.errors.length;
+  // Row by row only isolates a bad record; the change rows of those written still go in one statement.
+  await ctx.changes?.write(ctx.store, oneWayChanges(writes, upserted, 'notionPageId'));
   return failed;
 }
 

@@ -17,6 +17,7 @@ import { agreedBase, ATTEMPTED, DELETED, planPair, type NotionState, type PairIn
 import { collectRelationIds, resolvePageIds, resolveRecordIds } from './relations.ts';
 import type { RecordError, RunResult, WriteCounts } from './result.ts';
 import { runFramed } from './runFrame.ts';
+import { twoWayChanges } from './changeLog.ts';
 import { checkDeletionValve, checkSafetyValve } from './safetyValve.ts';
 import { notionProperties, notionState, readNotionPage, type ReadNotionPage } from './twoWay/notionSide.ts';
 import { newRecordId, postgresState, readChangedRows, rowColumns, writeRowsAndLinks, type PostgresWrite, type Row } from './twoWay/postgresSide.ts';
@@ -278,7 +279,7 @@ async function syncTwoWay(ctx: RunContext, ds: ResolvedDataset, opts: RunOptions
   });
   const written = new Set<TwoWayEntry>(done);
   try {
-    await writeRowsAndLinks(store, ds, perRecord.flatMap((r) => (r.write ? [r.write] : [])), perRecord.map((r) => r.link), now);
+    await writeRowsAndLinks(store, ds, perRecord.flatMap((r) => (r.write ? [r.write] : [])), perRecord.map((r) => r.link), now, (tx) => ctx.changes?.write(tx, twoWayChanges(perRecord)) ?? Promise.resolve());
   } catch (batchError) {
     ctx.logger.warn({ dataset: ds.name, err: (batchError as Error).message }, 'batched write failed; writing record by record to isolate the bad one');
     for (const r of perRecord) {
@@ -289,6 +290,8 @@ async function syncTwoWay(ctx: RunContext, ds: ResolvedDataset, opts: RunOptions
         fail(r.entry.recordId ?? r.entry.pageId!, new Error(`Postgres rejected ${r.entry.recordId ?? r.entry.pageId}: ${(err as Error).message}`), r.entry.recordId ? 'record_id' : 'notion_page_id');
       }
     }
+    // The change rows of the records written (and of every Notion write): one statement.
+    await ctx.changes?.write(store, twoWayChanges(perRecord, (e) => written.has(e)));
   }
   await ctx.failpoint?.('create:recorded');
   for (const e of written) count(result, e);

@@ -15,6 +15,16 @@ export interface SyncLogEntry {
   endTime?: Date | null;
   /** Defaults to now(); settable for imports and tests. */
   createdAt?: Date;
+  /** The row's id; made here when absent (a run's summary row is given the run's id). */
+  id?: string;
+  /** The id of the run's summary row: every row of a run carries it (migration 0004). */
+  runId?: string | null;
+  dataset?: string | null;
+  /** Per-record rows: the record's ids on each side and the names of the fields that changed. */
+  recordId?: string | null;
+  notionPageId?: string | null;
+  googleId?: string | null;
+  changedFields?: string[] | null;
 }
 
 export interface SyncLogRow {
@@ -39,7 +49,7 @@ export async function writeSyncLogs(sql: Sql, entries: SyncLogEntry[]): Promise<
   if (!entries.length) return [];
   // Ids are made here, so the order of the returned ids never depends on RETURNING order.
   const rows = entries.map((e) => ({
-    id: randomUUID(),
+    id: e.id ?? randomUUID(),
     event_type: e.eventType,
     status: e.status,
     message: redactString(e.message),
@@ -47,12 +57,22 @@ export async function writeSyncLogs(sql: Sql, entries: SyncLogEntry[]): Promise<
     start_time: e.startTime ?? null,
     end_time: e.endTime ?? null,
     created_at: e.createdAt ?? null,
+    run_id: e.runId ?? null,
+    dataset: e.dataset ?? null,
+    record_id: e.recordId ?? null,
+    notion_page_id: e.notionPageId ?? null,
+    google_id: e.googleId ?? null,
+    changed_fields: e.changedFields ?? null,
   }));
   await sql.query(
-    `INSERT INTO jarvis_sync.sync_logs (id, event_type, status, message, details, start_time, end_time, created_at)
-     SELECT x.id, x.event_type, x.status, x.message, x.details, x.start_time, x.end_time, coalesce(x.created_at, now())
+    `INSERT INTO jarvis_sync.sync_logs (id, event_type, status, message, details, start_time, end_time, created_at,
+                                        run_id, dataset, record_id, notion_page_id, google_id, changed_fields)
+     SELECT x.id, x.event_type, x.status, x.message, x.details, x.start_time, x.end_time, coalesce(x.created_at, now()),
+            x.run_id, x.dataset, x.record_id, x.notion_page_id, x.google_id, x.changed_fields
      FROM jsonb_to_recordset($1::jsonb) AS x(id uuid, event_type text, status text, message text, details jsonb,
-                                             start_time timestamptz, end_time timestamptz, created_at timestamptz)`,
+                                             start_time timestamptz, end_time timestamptz, created_at timestamptz,
+                                             run_id uuid, dataset text, record_id uuid, notion_page_id text, google_id text,
+                                             changed_fields text[])`,
     [JSON.stringify(rows)],
   );
   return rows.map((r) => r.id);

@@ -3,8 +3,9 @@
  * are written (one batched upsert, row by row only to isolate a row Postgres refuses), and the
  * given keys are soft-deleted. The decision is planOneWay's, the same as for Notion one-way syncs.
  */
-import { selectRowsByKeys, softDeleteByKeys, upsertRows } from '../../store/index.ts';
+import { selectRowsByKeys, softDeleteByKeys, upsertRows, type UpsertedRow } from '../../store/index.ts';
 import type { ColumnType } from '../../store/types.ts';
+import { oneWayChanges } from '../changeLog.ts';
 import { normalizeForColumn, type CanonicalRecord } from '../canonical.ts';
 import type { RunContext } from '../context.ts';
 import { planOneWay, type PlanEntry, type TargetRecord } from '../planOneWay.ts';
@@ -55,20 +56,29 @@ export async function applyKeyedRows(
   }
   const upsertSpec = { table: spec.table, keyColumn: spec.keyColumn, columns: { ...spec.columns, last_sync_source: 'text' as ColumnType } };
   const toRow = (e: (typeof writes)[number]) => ({ [spec.keyColumn]: e.key, ...e.record, last_sync_source: 'google', deleted_at: null });
+  // Each batch writes its change rows (sync_logs) in its own transaction, in one statement.
   if (writes.length) {
     try {
-      await upsertRows(ctx.store, upsertSpec, writes.map(toRow));
+      await ctx.store.transaction(async (tx) => ctx.changes?.write(tx, oneWayChanges(writes, await upsertRows(tx, upsertSpec, writes.map(toRow)), 'googleId')));
     } catch (batchError) {
       ctx.logger.warn({ table: spec.table, err: (batchError as Error).message }, 'batched upsert failed; retrying row by row to isolate the bad record');
+      const upserted: UpsertedRow[] = [];
       for (const w of writes) {
         try {
-          await upsertRows(ctx.store, upsertSpec, [toRow(w)]);
+          upserted.push(...(await upsertRows(ctx.store, upsertSpec, [toRow(w)])));
         } catch (e) {
           count(w, -1);
           result.errors.push({ key: w.key, error: `Postgres rejected ${w.key}: ${(e as Error).message}`, kind: 'validation' });
         }
       }
+      await ctx.changes?.write(ctx.store, oneWayChanges(writes, upserted, 'googleId'));
     }
   }
-  if (deleting.length) await softDeleteByKeys(ctx.store, { table: spec.table, keyColumn: spec.keyColumn }, deleting, new Date(ctx.clock.now()));
+  if (deleting.length) {
+    const deletes = plan.entries.filter((e) => e.action === 'delete');
+    await ctx.store.transaction(async (tx) => {
+      await softDeleteByKeys(tx, { table: spec.table, keyColumn: spec.keyColumn }, deleting, new Date(ctx.clock.now()));
+      await ctx.changes?.write(tx, oneWayChanges(deletes, [], 'googleId'));
+    });
+  }
 }

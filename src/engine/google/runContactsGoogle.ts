@@ -12,10 +12,12 @@ import { quoteIdent, readLinks, readState, upsertLinks, upsertRows, writeState, 
 import type { ColumnType } from '../../store/types.ts';
 import { sameValue, type CanonicalRecord } from '../canonical.ts';
 import { ATTEMPTED } from '../planTwoWay.ts';
+import type { RecordChange } from '../changeLog.ts';
 import type { RunContext, RunOptions } from '../context.ts';
 import { buildIdentityIndex, findIdentityMatch } from '../matchIdentity.ts';
 import type { RunResult } from '../result.ts';
 import { runFramed } from '../runFrame.ts';
+import { relinkGoogle } from '../relink/relinkGoogle.ts';
 import { randomUUID } from 'node:crypto';
 import { googleKey, mergeGoogleContact, personFromChanges, personToContact, rowToContact, type GoogleContact, type GoogleLegMerge } from './peopleContacts.ts';
 
@@ -54,6 +56,12 @@ async function syncGoogleLeg(ctx: RunContext, ds: ResolvedDataset, opts: RunOpti
   if (!listing) {
     result.mode = 'full';
     listing = await people.listConnections({});
+  }
+
+  // Full runs: a google_resource_name cleared in Postgres comes back from this step's ledger before
+  // anything is matched or created (src/engine/relink/relinkGoogle.ts); ambiguous ones are reported.
+  if (result.mode === 'full' && !dryRun) {
+    for (const a of (await relinkGoogle(store, ds, false)).ambiguities) result.warnings.push(`link not rebuilt (ambiguous): ${a.reason}`);
   }
 
   // 2. Rows: those linked to the listed people, and every row not linked to Google (match candidates).
@@ -206,6 +214,13 @@ async function syncGoogleLeg(ctx: RunContext, ds: ResolvedDataset, opts: RunOpti
   const rowWrites: Row[] = [];
   const links: SyncLinkInput[] = [];
   const pgWrites = { created: 0, updated: 0, deleted: 0, restored: 0 };
+  // The audit rows of this batch (sync_logs), written in the transaction below: Google's writes are done by now.
+  const changes: RecordChange[] = [];
+  const PEOPLE_FIELDS: Record<string, string> = { names: 'name', emailAddresses: 'emails', phoneNumbers: 'phones', organizations: 'company' };
+  for (const p of done) {
+    const toGoogle = Object.keys(p.merge.toGoogle);
+    if (toGoogle.length) changes.push({ verb: 'update', side: 'google', recordId: p.recordId, googleId: p.resourceName, fields: toGoogle.map((k) => PEOPLE_FIELDS[k] ?? k) });
+  }
   for (const p of done) {
     const source = p.person?.metadata?.sources?.find((s) => s.type === 'CONTACT');
     const next = {
@@ -225,6 +240,8 @@ async function syncGoogleLeg(ctx: RunContext, ds: ResolvedDataset, opts: RunOpti
       rowWrites.push(next);
       if (p.row) pgWrites.updated++;
       else pgWrites.created++;
+      const fields = p.row ? ['name', 'emails', 'phones', 'google_resource_name'].filter((k) => JSON.stringify(p.row![k] ?? null) !== JSON.stringify((next as Row)[k] ?? null)) : ['name', 'emails', 'phones', 'company', 'notes', 'google_resource_name'];
+      changes.push({ verb: p.row ? 'update' : 'create', side: 'supabase', recordId: p.recordId, googleId: next.google_resource_name, fields });
     } else if (p.row && p.row.google_etag !== next.google_etag) rowWrites.push(next);
     links.push({ recordId: p.recordId, googleId: next.google_resource_name, base: p.merge.base });
   }
@@ -233,13 +250,19 @@ async function syncGoogleLeg(ctx: RunContext, ds: ResolvedDataset, opts: RunOpti
     rowWrites.push({ ...c.row, google_resource_name: c.person.resourceName, google_etag: source?.etag ?? c.person.etag ?? null, google_updated_at: source?.updateTime ? new Date(source.updateTime) : null, last_sync_source: c.row.last_sync_source ?? 'supabase' });
     const contact = rowToContact(c.row);
     links.push({ recordId: String(c.row.id), googleId: c.person.resourceName ?? null, base: mergeGoogleContact(null, contact, contact, 0, 0).base });
+    changes.push({ verb: 'create', side: 'google', recordId: String(c.row.id), googleId: c.person.resourceName ?? null, fields: ['name', 'emails', 'phones', ...(contact.company ? ['company'] : [])] });
   }
-  for (const r of unlinkedFromGoogle) rowWrites.push({ ...r, google_resource_name: null, google_etag: null, last_sync_source: 'google' });
+  for (const r of unlinkedFromGoogle) {
+    rowWrites.push({ ...r, google_resource_name: null, google_etag: null, last_sync_source: 'google' });
+    // Deleted in Google: the contact stays, its link to Google goes.
+    changes.push({ verb: 'update', side: 'supabase', recordId: String(r.id), googleId: String(r.google_resource_name), fields: ['google_resource_name'] });
+  }
   const columns: Record<string, ColumnType> = { name: 'text', emails: 'text[]', phones: 'text[]', company: 'text', notes: 'text', google_resource_name: 'text', google_etag: 'text', google_updated_at: 'timestamptz', last_sync_source: 'text' };
   const full = (r: Row) => Object.fromEntries(['id', ...Object.keys(columns)].map((k) => [k, r[k] ?? null]));
   await store.transaction(async (tx) => {
     if (rowWrites.length) await upsertRows(tx, { table: ds.table, keyColumn: 'id', keyType: 'uuid', columns }, rowWrites.map(full));
     if (links.length) await upsertLinks(tx, LEG, links);
+    await ctx.changes?.write(tx, changes);
   });
   result.writes = { notion: googleWrites, postgres: pgWrites };
   result.changedRecordIds = rowWrites.filter((r) => !unlinkedFromGoogle.includes(r)).map((r) => String(r.id));

@@ -64,7 +64,15 @@ export interface PostgresWrite {
  * Writes rows and ledger entries for the given entries in one transaction. New rows get their id
  * here (Notion-born records), so the row and its ledger entry are written together.
  */
-export async function writeRowsAndLinks(sql: Sql, ds: ResolvedDataset, writes: PostgresWrite[], links: SyncLinkInput[], now: Date): Promise<void> {
+export async function writeRowsAndLinks(
+  sql: Sql,
+  ds: ResolvedDataset,
+  writes: PostgresWrite[],
+  links: SyncLinkInput[],
+  now: Date,
+  /** Runs last in the same transaction: the batch's audit rows (changeLog.ts) land with the rows or not at all. */
+  alsoInTransaction?: (tx: Sql) => Promise<void>,
+): Promise<void> {
   const columns: Record<string, ColumnType> = { ...rowColumns(ds), notion_updated_at: 'timestamptz', last_sync_source: 'text' };
   delete columns.updated_at; // maintained by the trigger
   const rows = writes.filter((w) => !w.syncColumnsOnly).map(({ entry, existing, source }) => ({
@@ -87,6 +95,7 @@ export async function writeRowsAndLinks(sql: Sql, ds: ResolvedDataset, writes: P
     if (rows.length) await upsertRows(tx, { table: ds.table, keyColumn: 'id', keyType: 'uuid', columns }, rows);
     if (syncOnly.length) await updateRowsByKey(tx, { table: ds.table, keyColumn: 'id', keyType: 'uuid', columns: SYNC_COLUMNS }, syncOnly);
     if (links.length) await upsertLinks(tx, ds.name, links);
+    await alsoInTransaction?.(tx);
   });
 }
 

@@ -1,4 +1,5 @@
 export { dashboardRoutes } from './api.ts';
+export { loadRunChanges, type RunChangesData } from './changes.ts';
 export { dashboardPage, dashboardPageHeaders } from './page.ts';
 export {
   loadDashboard,

@@ -515,7 +515,13 @@
       }
       const stats = ds.last24h;
       tr.append(
-        h('td', { title: fmtAbsolute(r.at) }, h('span', { text: fmtAgo(r.at) }), h('span', { class: `mode${r.mode === 'full' ? ' mode-full' : ''}`, text: r.mode || '' })),
+        h(
+          'td',
+          { title: fmtAbsolute(r.at) },
+          h('span', { text: fmtAgo(r.at) }),
+          h('span', { class: `mode${r.mode === 'full' ? ' mode-full' : ''}`, text: r.mode || '' }),
+          h('button', { type: 'button', class: 'link-btn', 'data-changes': r.logId, 'aria-label': `Records changed by the last run of ${ds.label}`, text: 'changes', onclick: () => showChanges(ds.label, r) }),
+        ),
         statusCell,
         h('td', { class: 'num', title: r.startedAt ? `started ${fmtAbsolute(r.startedAt)}` : null, text: fmtDuration(r.durationMs) }),
         countCell(r.counts.created),
@@ -668,7 +674,51 @@
     }
   }
 
+  // ---------- a run's changes ----------
+
+  /** Lists the records a run changed: one sync_logs row per record, linked to the run by its id. */
+  async function showChanges(label, run) {
+    const section = $('run-changes');
+    const list = $('run-changes-list');
+    section.hidden = false;
+    section.dataset.runId = run.logId;
+    $('run-changes-title').textContent = `Changes of ${label} · ${fmtAbsolute(run.at)}`;
+    $('run-changes-count').textContent = '';
+    list.textContent = '';
+    list.append(h('li', { class: 'none', text: 'Loading…' }));
+    $('run-changes-title').focus();
+    let body;
+    try {
+      body = (await request(`/api/dashboard/runs/${encodeURIComponent(run.logId)}/changes`)).body;
+    } catch (e) {
+      list.textContent = '';
+      list.append(h('li', { class: 'none', text: e instanceof HttpError && e.status === 404 ? 'This run is no longer in sync_logs.' : `Could not load: ${describeError(e)}` }));
+      return;
+    }
+    if (section.dataset.runId !== run.logId) return; // another run was opened meanwhile
+    list.textContent = '';
+    $('run-changes-count').textContent = body.total > body.changes.length ? `first ${fmtNumber(body.changes.length)} of ${fmtNumber(body.total)}` : `${fmtNumber(body.total)} record${body.total === 1 ? '' : 's'}`;
+    if (!body.changes.length) list.append(h('li', { class: 'none', text: 'This run changed no record.' }));
+    for (const c of body.changes) {
+      const ids = [c.recordId && `row ${c.recordId}`, c.notionPageId && `page ${c.notionPageId}`, c.googleId && `Google ${c.googleId}`].filter(Boolean).join(' · ');
+      list.append(
+        h(
+          'li',
+          { 'data-change': c.eventType },
+          h('div', { class: 'event-head' }, h('span', { class: 'event-type', text: c.eventType }), h('time', { class: 'event-time', datetime: c.at, title: fmtAbsolute(c.at), text: fmtAgo(c.at) })),
+          c.changedFields.length ? h('div', { class: 'event-fields', text: c.changedFields.join(', ') }) : null,
+          ids ? h('div', { class: 'event-record', text: ids }) : null,
+        ),
+      );
+    }
+  }
+
   // ---------- wiring ----------
+
+  $('run-changes-close').addEventListener('click', () => {
+    $('run-changes').hidden = true;
+    delete $('run-changes').dataset.runId;
+  });
 
   $('refresh').addEventListener('click', () => refresh());
   $('run-all').addEventListener('click', () => runSync('all'));
