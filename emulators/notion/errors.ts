@@ -45,6 +45,13 @@ export const bodyInvalid = (path: string, expectation: string, actual?: unknown)
       (actual === undefined ? '.' : `, instead was \`${JSON.stringify(actual)}\`.`),
   );
 
+/**
+ * A malformed id (not 32 hex digits, with or without dashes) is a 400, not a 404, in Notion's words:
+ * "path failed validation: path.page_id should be a valid uuid, instead was `"abc"`."
+ */
+export const invalidUuid = (path: string, raw: unknown) =>
+  validation(`${path.split('.')[0]} failed validation: ${path} should be a valid uuid, instead was \`${JSON.stringify(raw)}\`.`);
+
 export const tooLong = (path: string, max: number, actual: number) =>
   validation(`body failed validation: ${path}.length should be ≤ \`${max}\`, instead was \`${actual}\`.`);
 

@@ -3,8 +3,8 @@
  * (method, path template, handler, whether it writes) so the server, request counters and fault
  * filters share one set of endpoint keys such as "POST /v1/data_sources/:id/query".
  */
-import { bodyInvalid, invalidUrl, notFound, validation } from './errors.ts';
-import { normalizeId, samePropertyId } from './ids.ts';
+import { bodyInvalid, invalidUrl, invalidUuid, notFound, validation } from './errors.ts';
+import { normalizeId, safeDecode, samePropertyId } from './ids.ts';
 import { decodeOffsetCursor, renderPropertyItem } from './property-read.ts';
 import { parsePageSize, type QueryBody, type QueryEngine, type QueryPage } from './query.ts';
 import { renderDatabase, renderDataSource, renderPage, type ApiVersion, type PageRenderOptions } from './render.ts';
@@ -13,7 +13,7 @@ import type { SearchEngine } from './search.ts';
 import type { QueryOverride } from './types.ts';
 import type { DatabaseRecord, DataSourceRecord, PageFlags, PageRecord } from './records.ts';
 import { updateSchema } from './schema-changes.ts';
-import type { Workspace } from './workspace.ts';
+import { WORKSPACE, type Workspace } from './workspace.ts';
 
 export interface ApiRequest {
   params: string[];
@@ -48,6 +48,21 @@ export interface Route {
 const isObject = (v: unknown): v is Record<string, any> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 // ---- helpers -----------------------------------------------------------------------------------
+
+/** A uuid path parameter (e.g. "page_id"), dashed lowercase; a malformed one is a 400 validation_error. */
+function pathId(req: ApiRequest, index: number, name: string): string {
+  const raw = safeDecode(req.params[index] ?? '');
+  const id = normalizeId(raw);
+  if (!id) throw invalidUuid(`path.${name}`, raw);
+  return id;
+}
+
+/** A uuid in the body (e.g. parent.data_source_id); undefined stays undefined. */
+function bodyId(raw: unknown, path: string): string {
+  const id = normalizeId(raw);
+  if (!id) throw invalidUuid(path, raw);
+  return id;
+}
 
 function readOptions(ctx: ApiContext, req: ApiRequest): PageRenderOptions {
   const only = [...req.query.getAll('filter_properties'), ...req.query.getAll('filter_properties[]')];
@@ -126,13 +141,13 @@ function titleOf(body: Record<string, any>): ReturnType<typeof parseRichText> | 
 // ---- handlers ----------------------------------------------------------------------------------
 
 const retrieveDatabase: Handler = (ctx, req) => {
-  const db = ctx.ws.database(req.params[0]);
+  const db = ctx.ws.database(pathId(req, 0, 'database_id'));
   if (!req.version.dataSources) singleDataSource(ctx, db);
   return renderDatabase(ctx.ws, db, req.version);
 };
 
 const updateDatabase: Handler = (ctx, req) => {
-  const db = ctx.ws.database(req.params[0]);
+  const db = ctx.ws.database(pathId(req, 0, 'database_id'));
   const b = req.body;
   const title = titleOf(b);
   const description = b.description === undefined ? undefined : parseRichText(b.description, 'body.description');
@@ -181,14 +196,14 @@ const legacyQueryDatabase: Handler = (ctx, req) => {
     // UNCERTAIN: Notion moved this endpoint to /v1/data_sources/:id/query in 2025-09-03.
     throw invalidUrl('POST', `/v1/databases/${req.params[0]}/query (use /v1/data_sources/:id/query with Notion-Version ${req.version.raw})`);
   }
-  const db = ctx.ws.database(req.params[0]);
+  const db = ctx.ws.database(pathId(req, 0, 'database_id'));
   return queryResponse(ctx, req, singleDataSource(ctx, db), queryBody(req.body, req.version));
 };
 
-const retrieveDataSource: Handler = (ctx, req) => renderDataSource(ctx.ws, ctx.ws.dataSource(req.params[0]), req.version);
+const retrieveDataSource: Handler = (ctx, req) => renderDataSource(ctx.ws, ctx.ws.dataSource(pathId(req, 0, 'data_source_id')), req.version);
 
 const updateDataSource: Handler = (ctx, req) => {
-  const ds = ctx.ws.dataSource(req.params[0]);
+  const ds = ctx.ws.dataSource(pathId(req, 0, 'data_source_id'));
   const b = req.body;
   const title = titleOf(b);
   const inTrash = trashFlag(b, req.version);
@@ -210,14 +225,14 @@ const updateDataSource: Handler = (ctx, req) => {
 const createDataSource: Handler = (ctx, req) => {
   const b = req.body;
   if (!isObject(b.parent)) throw bodyInvalid('body.parent', 'an object', b.parent);
-  const db = ctx.ws.database(b.parent.database_id);
+  const db = ctx.ws.database(bodyId(b.parent.database_id, 'body.parent.database_id'));
   if (!isObject(b.properties)) throw bodyInvalid('body.properties', 'an object', b.properties);
   const ds = ctx.ws.createDataSource(db, { title: titleOf(b) ?? [], properties: b.properties }, ctx.botId);
   return renderDataSource(ctx.ws, ds, req.version);
 };
 
 const queryDataSource: Handler = (ctx, req) => {
-  const ds = ctx.ws.dataSource(req.params[0]);
+  const ds = ctx.ws.dataSource(pathId(req, 0, 'data_source_id'));
   // Only wikis have data sources as rows; the emulator has none.
   if (req.body.result_type === 'data_source') return listBody('page_or_data_source', [], { nextCursor: null, hasMore: false, incomplete: false });
   return queryResponse(ctx, req, ds, queryBody(req.body, req.version));
@@ -228,8 +243,8 @@ const createPage: Handler = (ctx, req) => {
   const parent = b.parent;
   if (!isObject(parent)) throw bodyInvalid('body.parent', 'an object', parent);
   let ds: DataSourceRecord;
-  if (parent.data_source_id !== undefined) ds = ctx.ws.dataSource(parent.data_source_id);
-  else if (parent.database_id !== undefined) ds = singleDataSource(ctx, ctx.ws.database(parent.database_id));
+  if (parent.data_source_id !== undefined) ds = ctx.ws.dataSource(bodyId(parent.data_source_id, 'body.parent.data_source_id'));
+  else if (parent.database_id !== undefined) ds = singleDataSource(ctx, ctx.ws.database(bodyId(parent.database_id, 'body.parent.database_id')));
   else throw validation('The emulator only supports pages whose parent is a data source or a database (`data_source_id` / `database_id`).');
   if (b.properties !== undefined && !isObject(b.properties)) throw bodyInvalid('body.properties', 'an object', b.properties);
   if (Array.isArray(b.children) && b.children.length > 100) throw bodyInvalid('body.children.length', '≤ `100`', b.children.length);
@@ -238,10 +253,10 @@ const createPage: Handler = (ctx, req) => {
   return renderPage(ctx.ws, page, req.version, readOptions(ctx, req));
 };
 
-const retrievePage: Handler = (ctx, req) => renderPage(ctx.ws, ctx.ws.page(req.params[0]), req.version, readOptions(ctx, req));
+const retrievePage: Handler = (ctx, req) => renderPage(ctx.ws, ctx.ws.page(pathId(req, 0, 'page_id')), req.version, readOptions(ctx, req));
 
 const updatePage: Handler = (ctx, req) => {
-  const page = ctx.ws.page(req.params[0]);
+  const page = ctx.ws.page(pathId(req, 0, 'page_id'));
   const b = req.body;
   if (b.properties !== undefined && !isObject(b.properties)) throw bodyInvalid('body.properties', 'an object', b.properties);
   ctx.ws.updatePage(page, b.properties, ctx.botId, pageFlags(b, req.version));
@@ -249,7 +264,7 @@ const updatePage: Handler = (ctx, req) => {
 };
 
 const retrievePageProperty: Handler = (ctx, req) => {
-  const page: PageRecord = ctx.ws.page(req.params[0]);
+  const page: PageRecord = ctx.ws.page(pathId(req, 0, 'page_id'));
   const ds = ctx.ws.dataSources.get(page.dataSourceId)!;
   const key = req.params[1];
   const prop = ds.props.find((p) => samePropertyId(p.id, key)) ?? ds.propByName.get(key);
@@ -279,17 +294,25 @@ const search: Handler = (ctx, req) => {
 
 function userObject(ctx: ApiContext, id: string) {
   if (id === ctx.botId) {
-    return { object: 'user', id, name: 'jarvis-sync (emulated integration)', avatar_url: null, type: 'bot', bot: { owner: { type: 'workspace', workspace: true }, workspace_name: 'Emulated workspace' } };
+    return {
+      object: 'user', id, name: ctx.ws.userNames.get(id) ?? 'Integration', avatar_url: null, type: 'bot',
+      bot: {
+        owner: { type: 'workspace', workspace: true },
+        workspace_id: WORKSPACE.id,
+        workspace_name: WORKSPACE.name,
+        workspace_limits: { max_file_upload_size_in_bytes: WORKSPACE.maxFileUploadBytes },
+      },
+    };
   }
-  if (id === ctx.personId) return { object: 'user', id, name: 'Emulated Person', avatar_url: null, type: 'person', person: { email: 'person@example.com' } };
+  if (id === ctx.personId) return { object: 'user', id, name: ctx.ws.userNames.get(id) ?? 'Person', avatar_url: null, type: 'person', person: { email: 'person@example.com' } };
   return null;
 }
 
 const usersMe: Handler = (ctx) => userObject(ctx, ctx.botId)!;
 const retrieveUser: Handler = (ctx, req) => {
-  const id = normalizeId(req.params[0]);
-  const u = id ? userObject(ctx, id) : null;
-  if (!u) throw notFound('user', id ?? req.params[0]);
+  const id = pathId(req, 0, 'user_id');
+  const u = userObject(ctx, id);
+  if (!u) throw notFound('user', id);
   return u;
 };
 const listUsers: Handler = (ctx) => ({
@@ -298,8 +321,8 @@ const listUsers: Handler = (ctx) => ({
 
 /** Rows carry no content in the emulator: their block children are an empty list. */
 const listBlockChildren: Handler = (ctx, req) => {
-  const id = normalizeId(req.params[0]);
-  if (!id || !ctx.ws.pages.has(id)) throw notFound('block', id ?? req.params[0]);
+  const id = pathId(req, 0, 'block_id');
+  if (!ctx.ws.pages.has(id)) throw notFound('block', id);
   return { object: 'list', results: [], next_cursor: null, has_more: false, type: 'block', block: {} };
 };
 

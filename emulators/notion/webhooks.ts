@@ -12,7 +12,7 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { signWebhookPayload } from '@notionhq/client';
 import type { Clock } from '../../src/lib/clock.ts';
 import type { WebhookDelivery, WebhookSubscription } from './types.ts';
-import type { PageEvent, Workspace } from './workspace.ts';
+import { WORKSPACE, type PageEvent, type Workspace } from './workspace.ts';
 
 export interface WebhookSenderOptions {
   ws: Workspace;
@@ -24,7 +24,6 @@ export interface WebhookSenderOptions {
   retryDelayMs?: number;
 }
 
-const WORKSPACE_ID = 'a0a0a0a0-0000-4000-8000-0000000e0a11';
 const INTEGRATION_ID = 'c0c0c0c0-0000-4000-8000-00000000b07a';
 
 interface Pending {
@@ -66,8 +65,8 @@ export class WebhookSender {
     const payload: Record<string, any> = {
       id: randomUUID(),
       timestamp: new Date(this.opts.clock.now()).toISOString(),
-      workspace_id: WORKSPACE_ID,
-      workspace_name: 'Emulated workspace',
+      workspace_id: WORKSPACE.id,
+      workspace_name: WORKSPACE.name,
       subscription_id: this.subscriptionId,
       integration_id: INTEGRATION_ID,
       authors: [{ id: e.actor, type: e.actor === this.opts.botId ? 'bot' : 'person' }],

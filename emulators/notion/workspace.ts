@@ -13,6 +13,16 @@ import { textItems, type RichTextItem } from './rich-text.ts';
 import { addProperties } from './schema-changes.ts';
 import type { PropertySchema, SelectOption } from './schema.ts';
 
+/**
+ * The emulated workspace's identity, shared by the bot user (GET /v1/users/me) and webhook payloads.
+ * 5 MiB is Notion's file-upload limit on the Free plan (paid plans: 5 GiB).
+ */
+export const WORKSPACE = {
+  id: 'a0a0a0a0-0000-4000-8000-0000000e0a11',
+  name: 'Emulated workspace',
+  maxFileUploadBytes: 5 * 1024 * 1024,
+} as const;
+
 const isObject = (v: unknown): v is Record<string, any> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 /** A change to a page, as Notion's webhooks report it (see webhooks.ts). */
