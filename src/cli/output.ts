@@ -28,6 +28,8 @@ export function resultsToJson(results: RunResult[]) {
       ...(r.errors.length ? { error_details: r.errors.slice(0, 50) } : {}),
       ...(r.writes ? { writes: r.writes } : {}),
       ...(r.conflicts ? { conflicts: r.conflicts } : {}),
+      ...(r.relinked ? { relinked: r.relinked.map((l) => ({ record_id: l.recordId, notion_page_id: l.pageId, source: l.source })) } : {}),
+      ...(r.ambiguousLinks ? { ambiguous_links: r.ambiguousLinks.map((a) => ({ reason: a.reason, record_ids: a.recordIds, notion_page_ids: a.pageIds })) } : {}),
       ...(r.plan ? { plan: r.plan } : {}),
     })),
   };
@@ -52,6 +54,9 @@ export function printResult(r: RunResult, write: (line: string) => void): void {
     else if (e.action === 'delete') write(`  - delete ${e.key} (trashed in Notion)`);
     else write(`  ~ ${e.restore ? 'restore' : 'update'} ${e.key}: ${changes(e.fields)}`);
   }
+  // Lost links found again before planning (a dry run: would be); ambiguous ones are in the warnings.
+  for (const l of (r.relinked ?? []).slice(0, 20)) write(`  ↺ link ${r.dryRun ? 'would be ' : ''}rebuilt: row ${l.recordId} ↔ page ${l.pageId} (from ${l.source})`);
+  if ((r.relinked?.length ?? 0) > 20) write(`  … and ${r.relinked!.length - 20} more links rebuilt`);
   for (const e of r.errors.slice(0, 20)) write(`  ! ${e.error}`);
   if (r.errors.length > 20) write(`  … and ${r.errors.length - 20} more errors (see sync_logs)`);
   for (const w of r.warnings.slice(0, 5)) write(`  · ${w}`);

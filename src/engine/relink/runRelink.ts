@@ -6,20 +6,14 @@
  * dataset's lock, like a sync of it.
  */
 import type { ResolvedDataset } from '../../config/index.ts';
-import { quoteIdent, readLinks } from '../../store/index.ts';
-import { chunks, recordset } from '../../store/batch.ts';
-import type { Sql } from '../../store/types.ts';
 import type { RunContext } from '../context.ts';
 import { resolveDataSourceId } from '../dataSource.ts';
 import { emptyResult, type RunResult } from '../result.ts';
 import { runFramed } from '../runFrame.ts';
 import { readNotionPage, type ReadNotionPage } from '../twoWay/notionSide.ts';
 import { readChangedRows, type Row } from '../twoWay/postgresSide.ts';
-import { planRelink } from './planRelink.ts';
+import { relinkGoogle } from './relinkGoogle.ts';
 import { applyRelinks, describeRelinks, planRelinkAtHand } from './relinkTwoWay.ts';
-
-/** The ledger name of the contacts Google step (src/engine/google/runContactsGoogle.ts). */
-const GOOGLE_LEG = 'contacts_google';
 
 export async function runRelink(ctx: RunContext, ds: ResolvedDataset, opts: { dryRun?: boolean } = {}): Promise<RunResult> {
   const dryRun = Boolean(opts.dryRun);
@@ -69,32 +63,4 @@ async function relink(ctx: RunContext, ds: ResolvedDataset, dryRun: boolean, res
   }
   result.unchanged = [...rows.values()].filter((r) => r.notion_page_id).length;
   result.message = `${ds.name}: ${dryRun ? 'dry run — ' : ''}${describeRelinks(plan).replace('rebuilt', dryRun ? 'would be rebuilt' : 'rebuilt')}${google}, ${ambiguities.length} ambiguous, ${result.errors.length} errors`;
-}
-
-/**
- * Contacts' Google link (`google_resource_name`) from the Google step's ledger, under the same
- * rule: a resource name another row holds now is reported, not moved.
- */
-export async function relinkGoogle(store: Sql, ds: ResolvedDataset, dryRun: boolean): Promise<{ restored: number; ambiguities: Array<{ reason: string; recordIds: string[]; pageIds: string[] }> }> {
-  const table = quoteIdent(ds.table);
-  const { rows } = await store.query<{ id: string; google_resource_name: string | null; deleted_at: Date | null }>(`SELECT id::text AS id, google_resource_name, deleted_at FROM ${table}`);
-  const unlinked = rows.filter((r) => !r.google_resource_name).map((r) => r.id);
-  const links = await readLinks(store, GOOGLE_LEG, unlinked);
-  const plan = planRelink({
-    rows: rows.map((r) => ({ id: r.id, notionPageId: r.google_resource_name, deleted: r.deleted_at !== null })),
-    ledgerPages: new Map([...links.values()].filter((l) => l.googleId).map((l) => [l.recordId, l.googleId!])),
-    pages: [],
-    naturalKeys: false,
-  });
-  if (!dryRun && plan.restores.length) {
-    for (const chunk of chunks(plan.restores)) {
-      await store.query(
-        `UPDATE ${table} AS t SET google_resource_name = x.google_resource_name FROM ${recordset({ id: 'uuid', google_resource_name: 'text' })} WHERE t.id = x.id AND t.google_resource_name IS NULL`,
-        [JSON.stringify(chunk.map((r) => ({ id: r.recordId, google_resource_name: r.pageId })))],
-      );
-    }
-  }
-  // The planner speaks of pages; here they are Google contacts.
-  const ambiguities = plan.ambiguities.map((a) => ({ ...a, reason: `Google: ${a.reason.replace(/\bpage\b/g, 'Google contact').replace('notion_page_id', 'google_resource_name')}` }));
-  return { restored: plan.restores.length, ambiguities };
 }
