@@ -5,6 +5,7 @@
  * reported and nothing is created for it. Against the Notion emulator, on PGlite and Postgres.
  */
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { printResult, resultsToJson } from '../../src/cli/output.ts';
 import { runAll } from '../../src/engine/runAll.ts';
 import { runTwoWay } from '../../src/engine/runTwoWay.ts';
 import type { TwoWayEntry } from '../../src/engine/planTwoWay.ts';
@@ -52,6 +53,12 @@ describe.each(storeBackends())('relinking on full runs on %s', (kind) => {
     expect(dry.created).toBe(0);
     expect(dry.relinked).toEqual([{ recordId: row.id, pageId: page.id, source: 'sync_links' }]);
     expect((await store.query('SELECT notion_page_id FROM journals WHERE id = $1', [row.id])).rows[0].notion_page_id).toBeNull();
+    // `sync journals --full --dry-run` says so, on the terminal and in --json.
+    const lines: string[] = [];
+    printResult(dry, (l) => lines.push(l));
+    expect(lines).toContain(`  ↺ link would be rebuilt: row ${row.id} ↔ page ${page.id} (from sync_links)`);
+    expect(lines.some((l) => l.includes('+ create'))).toBe(false);
+    expect(resultsToJson([dry]).datasets[0]).toMatchObject({ created: 0, relinked: [{ record_id: row.id, notion_page_id: page.id, source: 'sync_links' }] });
 
     const pagesBefore = h.emulator.listPages(h.ids.journalsDataSource).length;
     const rowsBefore = await count('journals');
