@@ -16,7 +16,36 @@ import pg from 'pg';
 
 const RUN_MARKER = 'JARVIS_TEST_RUN';
 
+/**
+ * vitest calls a global setup once per project (vitest.config.ts has two): the first call makes the
+ * run, later ones join it, and the last teardown checks. Kept on globalThis because each project
+ * may load this module anew; a run started in a test (test/leftovers.test.ts) lives in another
+ * process and is a run of its own.
+ */
+interface SharedRun {
+  users: number;
+  teardown: () => Promise<void>;
+}
+const SHARED_RUN = Symbol.for('jarvis-sync.testRun');
+
 export default async function setup(): Promise<() => Promise<void>> {
+  const shared = (globalThis as Record<symbol, SharedRun | undefined>)[SHARED_RUN];
+  if (shared) {
+    shared.users++;
+    return () => release(shared);
+  }
+  const run: SharedRun = { users: 1, teardown: await startRun() };
+  (globalThis as Record<symbol, SharedRun | undefined>)[SHARED_RUN] = run;
+  return () => release(run);
+}
+
+async function release(run: SharedRun): Promise<void> {
+  if (--run.users > 0) return;
+  delete (globalThis as Record<symbol, SharedRun | undefined>)[SHARED_RUN];
+  await run.teardown();
+}
+
+async function startRun(): Promise<() => Promise<void>> {
   const systemTmp = tmpdir();
   const before = new Set(readdirSync(systemTmp));
   const runDir = mkdtempSync(join(systemTmp, 'jarvis-test-run-'));

@@ -23,7 +23,7 @@ it('fails the run, naming them, when a temp dir or a process is left behind — 
     child = spawn('/bin/sh', ['-c', `"${process.execPath}" -e 'console.log("up"); setInterval(() => {}, 1000)' & wait`], { stdio: ['ignore', 'pipe', 'ignore'] });
     await new Promise((resolve) => child!.stdout!.once('data', resolve)); // the grandchild runs
     const exited = new Promise((resolve) => child!.once('exit', resolve));
-    await expect(teardown()).rejects.toThrow(/process\(es\) started by the tests were still running: \d+ .*setInterval[\s\S]*left in .*: jarvis-forgotten-abc/);
+    await expect(teardown()).rejects.toThrow(/process\(es\) started by the tests were still running: \d+ .*setInterval[\s\S]*left in [^\n]*jarvis-forgotten-abc/);
     await exited; // the check killed it
   } finally {
     child?.kill('SIGKILL');
