@@ -25,11 +25,11 @@ export interface Harness {
 
 export async function createHarness(
   store: Store,
-  opts: { books?: number; highlightsPerBook?: number; firstBookHighlights?: number; fetch?: typeof fetch; env?: Record<string, string> } = {},
+  opts: { books?: number; highlightsPerBook?: number; firstBookHighlights?: number; fetch?: typeof fetch; env?: Record<string, string>; queryResultCap?: number } = {},
 ): Promise<Harness> {
   const clock = new FakeClock('2026-03-02T09:00:00.000Z');
   const { seed, ids } = sampleNotionWorkspace({ books: opts.books, highlightsPerBook: opts.highlightsPerBook, firstBookHighlights: opts.firstBookHighlights });
-  const emulator = createNotionEmulator({ clock, tokens: [TOKEN], seed });
+  const emulator = createNotionEmulator({ clock, tokens: [TOKEN], seed, ...(opts.queryResultCap ? { queryResultCap: opts.queryResultCap } : {}) });
   const url = await emulator.listen(0, '127.0.0.1');
   const config = loadConfig({
     env: {
