@@ -12,7 +12,6 @@ import { parseRichText } from './rich-text.ts';
 import type { SearchEngine } from './search.ts';
 import type { QueryOverride } from './types.ts';
 import type { DatabaseRecord, DataSourceRecord, PageFlags, PageRecord } from './records.ts';
-import { updateSchema } from './schema-changes.ts';
 import { WORKSPACE, type Workspace } from './workspace.ts';
 
 export interface ApiRequest {
@@ -157,7 +156,7 @@ const updateDatabase: Handler = (ctx, req) => {
   const icon = iconOrCover(b.icon, 'body.icon');
   const cover = iconOrCover(b.cover, 'body.cover');
   // Legacy versions edit the schema through the database.
-  if (!req.version.dataSources && isObject(b.properties)) updateSchema(ctx.ws, singleDataSource(ctx, db), b.properties, ctx.botId);
+  if (!req.version.dataSources && isObject(b.properties)) ctx.ws.editSchema(singleDataSource(ctx, db), b.properties, ctx.botId);
   if (title) db.title = title;
   if (description) db.description = description;
   if (inTrash !== undefined) db.inTrash = inTrash;
@@ -210,7 +209,7 @@ const updateDataSource: Handler = (ctx, req) => {
   const icon = iconOrCover(b.icon, 'body.icon');
   if (b.properties !== undefined) {
     if (!isObject(b.properties)) throw bodyInvalid('body.properties', 'an object', b.properties);
-    updateSchema(ctx.ws, ds, b.properties, ctx.botId);
+    ctx.ws.editSchema(ds, b.properties, ctx.botId);
   }
   if (title) ds.title = title;
   if (inTrash !== undefined) ds.inTrash = inTrash;

@@ -14,7 +14,7 @@ import { CONTROL_VERSION, renderPage } from './render.ts';
 import { SearchEngine } from './search.ts';
 import { applySeed } from './seed.ts';
 import { createRequestHandler } from './server.ts';
-import type { NotionEmulator, NotionEmulatorOptions, PageObject, QueryOverride } from './types.ts';
+import type { NotionEmulator, NotionEmulatorOptions, PageObject, QueryOverride, Timers } from './types.ts';
 import type { PageRecord } from './records.ts';
 import { WebhookSender } from './webhooks.ts';
 import { Workspace } from './workspace.ts';
@@ -28,6 +28,11 @@ export const DEFAULT_BOT_ID = 'b0b0b0b0-0000-4000-8000-00000000b07a';
 export const DEFAULT_PERSON_ID = 'e0e0e0e0-0000-4000-8000-0000000e5e55';
 export const BOT_NAME = 'jarvis-sync (emulated integration)';
 export const PERSON_NAME = 'Emulated Person';
+
+const unrefTimers: Timers = {
+  setTimeout: (fn, ms) => setTimeout(fn, Math.max(0, ms)).unref(),
+  clearTimeout: (h) => clearTimeout(h as ReturnType<typeof setTimeout>),
+};
 
 export function createNotionEmulator(opts: NotionEmulatorOptions = {}): NotionEmulator {
   const clock = opts.clock ?? systemClock;
@@ -47,13 +52,16 @@ export function createNotionEmulator(opts: NotionEmulatorOptions = {}): NotionEm
     personId,
     now: () => clock.now(),
   };
-  const webhooks = new WebhookSender({ ws, clock, botId, fetch: opts.webhookFetch });
+  // Real timers only make sense on the real clock; a test's clock brings its own (or flushes).
+  const timers = opts.timers ?? (clock === systemClock ? unrefTimers : null);
+  const webhooks = new WebhookSender({ ws, clock, botId, fetch: opts.webhookFetch, timers, ...opts.webhookTiming });
   ws.onPageEvent = (e) => webhooks.onPageEvent(e);
+  ws.onSchemaEvent = (e) => webhooks.onSchemaEvent(e);
   const limiter = new RateLimiter(clock);
   limiter.set(opts.rateLimit ?? null);
   const faults = new FaultInjector(opts.random ?? seededRandom(1));
   const counts = new Map<string, number>();
-  const handle = createRequestHandler({
+  const serve = createRequestHandler({
     api,
     clock,
     tokens: opts.tokens ? new Set(opts.tokens) : null,
@@ -61,6 +69,11 @@ export function createNotionEmulator(opts: NotionEmulatorOptions = {}): NotionEm
     faults,
     counts,
   });
+  // Any request is a moment the emulator notices time: webhooks due by now go out.
+  const handle: typeof serve = (req, res) => {
+    webhooks.pump();
+    serve(req, res);
+  };
 
   // Control reads are deep copies: callers may mutate them without touching the workspace.
   const controlView = (p: PageRecord) => structuredClone(renderPage(ws, p, CONTROL_VERSION, { truncate: false, now: clock.now() })) as PageObject;
@@ -69,7 +82,10 @@ export function createNotionEmulator(opts: NotionEmulatorOptions = {}): NotionEm
   const http = new EmulatorServer('Notion', handle);
   const emulator: NotionEmulator = {
     listen: (port, host) => http.listen(port, host),
-    close: () => http.close(),
+    close: () => {
+      webhooks.close();
+      return http.close();
+    },
     get url() {
       return http.url;
     },
@@ -105,6 +121,20 @@ export function createNotionEmulator(opts: NotionEmulatorOptions = {}): NotionEm
       return ws.dataSource(dataSourceId).pages.filter((p) => o.includeTrashed || !p.inTrash).map(controlView);
     },
 
+    editPageContent(pageId) {
+      const page = ws.page(pageId);
+      ws.editContent(page, personId);
+      return controlView(page);
+    },
+    movePage(pageId, dataSourceId) {
+      const page = ws.page(pageId);
+      ws.movePage(page, ws.dataSource(dataSourceId), personId);
+      return controlView(page);
+    },
+    updateSchema(dataSourceId, properties) {
+      ws.editSchema(ws.dataSource(dataSourceId), properties, personId);
+    },
+
     setWebhook(sub) {
       webhooks.set(sub);
     },
@@ -122,6 +152,9 @@ export function createNotionEmulator(opts: NotionEmulatorOptions = {}): NotionEm
     },
     get webhookDeliveries() {
       return webhooks.deliveries;
+    },
+    get pendingWebhooks() {
+      return webhooks.pending;
     },
 
     setRateLimit(limit) {

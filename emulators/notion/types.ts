@@ -77,6 +77,13 @@ export interface NotionEmulatorOptions {
   random?: () => number;
   /** How webhook deliveries are sent; default the global fetch. */
   webhookFetch?: typeof fetch;
+  /**
+   * Wake webhook deliveries when they fall due (e.g. ManualTimers on the test's FakeClock). Default:
+   * real timers with the system clock; with another clock, events fall due when flushWebhooks() is
+   * called or a request arrives, at the clock's time.
+   */
+  timers?: Timers;
+  webhookTiming?: WebhookTiming;
 }
 
 export interface WebhookSubscription {
@@ -84,8 +91,23 @@ export interface WebhookSubscription {
   url: string;
   /** Bodies are signed with it: `X-Notion-Signature: sha256=<HMAC-SHA256(raw body, token)>`. */
   verificationToken: string;
-  /** Event types to send (default: all page events). */
+  /** Event types to send (default: every type the emulator produces). */
   events?: string[];
+  /** The payloads' api_version (default 2025-09-03); 2022-06-28 gets database.* instead of data_source.* events. */
+  apiVersion?: '2022-06-28' | '2025-09-03' | '2026-03-11';
+}
+
+/** setTimeout/clearTimeout on the emulator's clock (same shape as src/server/timers.ts's Timers). */
+export interface Timers {
+  setTimeout(fn: () => void, ms: number): unknown;
+  clearTimeout(handle: unknown): void;
+}
+
+export interface WebhookTiming {
+  /** Delay of page.created, page.deleted, … and of a quiet page's first page.properties_updated (default 2000). */
+  delayMs?: number;
+  /** Later property edits (and content edits) within this window are combined into one event (default 60000). */
+  windowMs?: number;
 }
 
 export interface WebhookDelivery {
@@ -145,11 +167,23 @@ export interface NotionEmulator {
   setWebhook(sub: WebhookSubscription | null): void;
   /** The handshake: POSTs `{"verification_token": …}` to `url` (token: the given one, else the subscription's, else a new one). */
   sendVerification(url: string, verificationToken?: string): Promise<{ status: number; verificationToken: string }>;
+  /** A person edits the page's body (page.content_updated; the emulator keeps no blocks). */
+  editPageContent(pageId: string): PageObject;
+  /** A person moves the row to another data source (page.moved); same-named, same-typed values move along. */
+  movePage(pageId: string, dataSourceId: string): PageObject;
+  /** A person edits the schema, in the PATCH /v1/data_sources/:id `properties` shape (data_source.schema_updated). */
+  updateSchema(dataSourceId: string, properties: Record<string, any>): void;
   /** Holds deliveries back (events still queue) until resumeWebhooks() or flushWebhooks(). */
   pauseWebhooks(): void;
   resumeWebhooks(): void;
-  /** Resolves once every queued event has been delivered or given up on (resumes paused delivery). */
+  /**
+   * Resolves once every event due by now on the emulator clock has been delivered or given up on
+   * (resumes paused delivery). Events still in their delay or aggregation window stay scheduled:
+   * advance the clock (or the timers) first.
+   */
   flushWebhooks(): Promise<void>;
+  /** Events scheduled or queued, not yet delivered. */
+  readonly pendingWebhooks: number;
   /** The last 1,000 deliveries, oldest first. */
   readonly webhookDeliveries: WebhookDelivery[];
 

@@ -1,18 +1,19 @@
 /**
- * Integration webhooks, as Notion sends them: every page change in the workspace (through the API
- * or the control methods) becomes an event in the SDK's payload shape (`api-endpoints/webhooks.d.ts`),
- * signed with `X-Notion-Signature: sha256=<HMAC of the raw body keyed by the verification token>`
- * and POSTed to the subscription's URL — asynchronously, in order, with a small retry.
- *
- * UNCERTAIN where Notion is undocumented: events are sent one per change (Notion aggregates some,
- * e.g. content updates, and delivers "within a minute"); changes made by the integration itself are
- * delivered too (with a `bot` author); three attempts, 1 s then 2 s apart on the emulator clock.
+ * Integration webhooks, as Notion sends them: page changes and schema edits in the workspace
+ * (through the API — the integration's own writes included, with a `bot` author, as Notion reports
+ * them — or the control methods) become events in the SDK's payload shape
+ * (`api-endpoints/webhooks.d.ts`), signed with `X-Notion-Signature: sha256=<HMAC of the raw body
+ * keyed by the verification token>` and POSTed to the subscription's URL — batched and delayed on
+ * the emulator clock (webhook-schedule.ts), in due order, retried with backoff (attempt_number up to
+ * 8, as Notion documents; 1 s, 2 s, 4 s, … apart on the emulator clock; UNCERTAIN: Notion's own
+ * schedule is not documented).
  */
 import { randomBytes, randomUUID } from 'node:crypto';
 import { signWebhookPayload } from '@notionhq/client';
 import type { Clock } from '../../src/lib/clock.ts';
-import type { WebhookDelivery, WebhookSubscription } from './types.ts';
-import { WORKSPACE, type PageEvent, type Workspace } from './workspace.ts';
+import type { Timers, WebhookDelivery, WebhookSubscription } from './types.ts';
+import { WebhookSchedule } from './webhook-schedule.ts';
+import { WORKSPACE, type PageEvent, type SchemaEvent, type Workspace } from './workspace.ts';
 
 export interface WebhookSenderOptions {
   ws: Workspace;
@@ -22,6 +23,12 @@ export interface WebhookSenderOptions {
   fetch?: typeof fetch;
   maxAttempts?: number;
   retryDelayMs?: number;
+  /** Wakes deliveries when they fall due; null: only flushWebhooks() and incoming requests do. */
+  timers?: Timers | null;
+  /** Delay of single events and of the first page.properties_updated of a quiet page (default 2 s). */
+  delayMs?: number;
+  /** Aggregation window of later page.properties_updated / page.content_updated (default 60 s). */
+  windowMs?: number;
 }
 
 const INTEGRATION_ID = 'c0c0c0c0-0000-4000-8000-00000000b07a';
@@ -42,10 +49,24 @@ export class WebhookSender {
   private readonly maxAttempts: number;
   private readonly retryDelayMs: number;
 
+  private readonly schedule: WebhookSchedule;
+
   constructor(private readonly opts: WebhookSenderOptions) {
     this.fetchImpl = opts.fetch ?? ((...args) => fetch(...args));
-    this.maxAttempts = opts.maxAttempts ?? 3;
+    this.maxAttempts = opts.maxAttempts ?? 8;
     this.retryDelayMs = opts.retryDelayMs ?? 1000;
+    this.schedule = new WebhookSchedule({
+      now: () => opts.clock.now(),
+      delayMs: opts.delayMs ?? 2000,
+      windowMs: opts.windowMs ?? 60_000,
+      timers: opts.timers ?? null,
+      onDue: (events) => {
+        const sub = this.subscription;
+        if (!sub) return;
+        for (const e of events) this.queue.push({ payload: e.payload, subscription: sub });
+        this.kick();
+      },
+    });
   }
 
   set(sub: WebhookSubscription | null): void {
@@ -55,32 +76,82 @@ export class WebhookSender {
       if (!sub.verificationToken) throw new Error('a webhook subscription needs a verificationToken');
     }
     this.subscription = sub ? { ...sub, events: sub.events ? [...sub.events] : undefined } : null;
+    if (!sub) this.schedule.clear();
   }
 
-  /** Called by the workspace for every page change. */
-  onPageEvent(e: PageEvent): void {
-    const sub = this.subscription;
-    if (!sub || (sub.events && !sub.events.includes(e.type))) return;
-    const ds = this.opts.ws.dataSources.get(e.page.dataSourceId);
-    const payload: Record<string, any> = {
+  private base(sub: WebhookSubscription, type: string, actor: string): Record<string, any> {
+    return {
       id: randomUUID(),
       timestamp: new Date(this.opts.clock.now()).toISOString(),
       workspace_id: WORKSPACE.id,
       workspace_name: WORKSPACE.name,
       subscription_id: this.subscriptionId,
       integration_id: INTEGRATION_ID,
-      authors: [{ id: e.actor, type: e.actor === this.opts.botId ? 'bot' : 'person' }],
+      authors: [{ id: actor, type: actor === this.opts.botId ? 'bot' : 'person' }],
       attempt_number: 1,
-      api_version: '2025-09-03',
-      type: e.type,
-      entity: { id: e.page.id, type: 'page' },
-      data: {
-        parent: ds ? { id: ds.databaseId, type: 'database', data_source_id: ds.id } : { id: e.page.dataSourceId, type: 'database' },
-        ...(e.type === 'page.properties_updated' ? { updated_properties: e.updatedProperties ?? [] } : {}),
-      },
+      api_version: sub.apiVersion ?? '2025-09-03',
+      type,
     };
-    this.queue.push({ payload, subscription: sub });
-    this.kick();
+  }
+
+  private wants(sub: WebhookSubscription | null, type: string): sub is WebhookSubscription {
+    return sub !== null && (!sub.events || sub.events.includes(type));
+  }
+
+  /** Called by the workspace for every page change. */
+  onPageEvent(e: PageEvent): void {
+    const sub = this.subscription;
+    if (!this.wants(sub, e.type)) return;
+    const ds = this.opts.ws.dataSources.get(e.page.dataSourceId);
+    const legacy = sub.apiVersion === '2022-06-28';
+    const parent = ds ? { id: ds.databaseId, type: 'database', ...(legacy ? {} : { data_source_id: ds.id }) } : { id: e.page.dataSourceId, type: 'database' };
+    const payload: Record<string, any> = { ...this.base(sub, e.type, e.actor), entity: { id: e.page.id, type: 'page' }, data: { parent } };
+    if (e.type === 'page.properties_updated') {
+      payload.data.updated_properties = e.updatedProperties ?? [];
+      this.schedule.aggregate(`properties:${e.page.id}`, payload, true, (into, from) => {
+        mergeCommon(into, from);
+        into.data.updated_properties = [...new Set([...into.data.updated_properties, ...from.data.updated_properties])];
+      });
+    } else if (e.type === 'page.content_updated') {
+      payload.data.updated_blocks = (e.updatedBlocks ?? []).map((id) => ({ id, type: 'block' }));
+      this.schedule.aggregate(`content:${e.page.id}`, payload, false, (into, from) => {
+        mergeCommon(into, from);
+        const seen = new Set(into.data.updated_blocks.map((b: { id: string }) => b.id));
+        into.data.updated_blocks.push(...from.data.updated_blocks.filter((b: { id: string }) => !seen.has(b.id)));
+      });
+    } else {
+      this.schedule.single(payload);
+    }
+  }
+
+  /**
+   * Schema edits: data_source.schema_updated with the properties created, updated or deleted;
+   * subscriptions on API version 2022-06-28 get database.schema_updated about the database.
+   */
+  onSchemaEvent(e: SchemaEvent): void {
+    const sub = this.subscription;
+    const legacy = sub?.apiVersion === '2022-06-28';
+    const type = legacy ? 'database.schema_updated' : e.type;
+    if (!this.wants(sub, type)) return;
+    const db = this.opts.ws.databases.get(e.dataSource.databaseId);
+    const dbParent = db?.parent?.type === 'page_id' ? { id: db.parent.page_id, type: 'page' } : { id: WORKSPACE.id, type: 'space' };
+    const payload = {
+      ...this.base(sub, type, e.actor),
+      entity: legacy ? { id: e.dataSource.databaseId, type: 'database' } : { id: e.dataSource.id, type: 'data_source' },
+      data: { parent: legacy ? dbParent : { id: e.dataSource.databaseId, type: 'database' }, updated_properties: e.updatedProperties },
+    };
+    this.schedule.single(payload);
+  }
+
+  /** Moves every event that has fallen due (on the emulator clock) to the delivery queue. */
+  pump(): void {
+    this.schedule.pump();
+  }
+
+  /** Drops everything scheduled or queued (the emulator is closing). */
+  close(): void {
+    this.schedule.clear();
+    this.queue.length = 0;
   }
 
   pause(): void {
@@ -89,12 +160,17 @@ export class WebhookSender {
 
   resume(): void {
     this.paused = false;
+    this.schedule.pump();
     this.kick();
   }
 
-  /** Resolves once every queued event has been delivered (or given up on). Resumes paused delivery. */
+  /**
+   * Resolves once every event due by now (on the emulator clock) has been delivered or given up on;
+   * events still inside their delay or aggregation window stay scheduled. Resumes paused delivery.
+   */
   async flush(): Promise<void> {
     this.paused = false;
+    this.schedule.pump();
     this.kick();
     while (this.worker) await this.worker;
   }
@@ -103,8 +179,9 @@ export class WebhookSender {
     return this.log.map((d) => ({ ...d }));
   }
 
+  /** Events scheduled (not yet due) or queued for delivery. */
   get pending(): number {
-    return this.queue.length;
+    return this.queue.length + this.schedule.size;
   }
 
   /**
@@ -162,7 +239,13 @@ export class WebhookSender {
       } catch {
         record.status = 'error';
       }
-      if (attempt < this.maxAttempts) await this.opts.clock.sleep(this.retryDelayMs * attempt);
+      if (attempt < this.maxAttempts) await this.opts.clock.sleep(this.retryDelayMs * 2 ** (attempt - 1));
     }
   }
+}
+
+/** An aggregated event: every author once, the time of the latest change. */
+function mergeCommon(into: Record<string, any>, from: Record<string, any>): void {
+  into.timestamp = from.timestamp;
+  for (const a of from.authors) if (!into.authors.some((b: { id: string }) => b.id === a.id)) into.authors.push(a);
 }

@@ -10,7 +10,7 @@ import {
   truncateToMinute, type DatabaseInput, type DatabaseRecord, type DataSourceRecord, type PageFlags, type PageRecord,
 } from './records.ts';
 import { textItems, type RichTextItem } from './rich-text.ts';
-import { addProperties } from './schema-changes.ts';
+import { addProperties, updateSchema } from './schema-changes.ts';
 import type { PropertySchema, SelectOption } from './schema.ts';
 
 /**
@@ -23,15 +23,28 @@ export const WORKSPACE = {
   maxFileUploadBytes: 5 * 1024 * 1024,
 } as const;
 
+/** Computed kinds hold no stored value worth carrying (unique_id numbers restart in the target). */
+const COMPUTED_KINDS = new Set(['formula', 'rollup', 'created_time', 'created_by', 'last_edited_time', 'last_edited_by', 'unique_id', 'button']);
+
 const isObject = (v: unknown): v is Record<string, any> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 /** A change to a page, as Notion's webhooks report it (see webhooks.ts). */
 export interface PageEvent {
-  type: 'page.created' | 'page.properties_updated' | 'page.deleted' | 'page.undeleted' | 'page.locked' | 'page.unlocked';
+  type: 'page.created' | 'page.properties_updated' | 'page.content_updated' | 'page.moved' | 'page.deleted' | 'page.undeleted' | 'page.locked' | 'page.unlocked';
   page: PageRecord;
   actor: string;
   /** page.properties_updated: ids of the properties written. */
   updatedProperties?: string[];
+  /** page.content_updated: the blocks edited. */
+  updatedBlocks?: string[];
+}
+
+/** A schema change of a data source (data_source.schema_updated). */
+export interface SchemaEvent {
+  type: 'data_source.schema_updated';
+  dataSource: DataSourceRecord;
+  actor: string;
+  updatedProperties: Array<{ id: string; name: string | null; action: 'created' | 'updated' | 'deleted' }>;
 }
 
 export class Workspace {
@@ -45,6 +58,8 @@ export class Workspace {
   private seq = 0;
   /** Told of every page change (created, properties written, trashed, restored, locked); seeds' quiet writes excepted. */
   onPageEvent: ((e: PageEvent) => void) | null = null;
+  /** Told of every schema edit through the API or the control methods (not of seeds). */
+  onSchemaEvent: ((e: SchemaEvent) => void) | null = null;
 
   constructor(
     readonly clock: Clock,
@@ -199,7 +214,60 @@ export class Workspace {
     ds.lastEditedBy = actor;
   }
 
+  /** PATCH-style schema edits (rename, delete, options, type change, additions), reported as one event. */
+  editSchema(ds: DataSourceRecord, patch: Record<string, any>, actor: string): void {
+    const before = new Map(ds.props.map((p) => [p.id, JSON.stringify(p)]));
+    const names = new Map(ds.props.map((p) => [p.id, p.name]));
+    updateSchema(this, ds, patch, actor);
+    const changes: SchemaEvent['updatedProperties'] = [];
+    for (const p of ds.props) {
+      const was = before.get(p.id);
+      if (was === undefined) changes.push({ id: p.id, name: p.name, action: 'created' });
+      else if (was !== JSON.stringify(p)) changes.push({ id: p.id, name: p.name, action: 'updated' });
+    }
+    for (const [id, name] of names) if (!ds.propById.has(id)) changes.push({ id, name, action: 'deleted' });
+    if (changes.length) this.onSchemaEvent?.({ type: 'data_source.schema_updated', dataSource: ds, actor, updatedProperties: changes });
+  }
+
   // ---- pages ----------------------------------------------------------------------------------
+
+  /**
+   * A person edits the page's body (the emulator keeps no blocks, only the fact): last_edited_time
+   * moves and page.content_updated is reported.
+   */
+  editContent(page: PageRecord, actor: string, blockIds: string[] = [this.ids.uuid()]): void {
+    page.lastEditedTime = this.now();
+    page.lastEditedBy = actor;
+    this.dataSources.get(page.dataSourceId)!.version++;
+    this.version++;
+    this.emit({ type: 'page.content_updated', page, actor, updatedBlocks: blockIds });
+  }
+
+  /**
+   * Moves a row to another data source: values of properties with the same name and type move with
+   * it (the title always), the rest is dropped, as when a row is dragged between databases.
+   */
+  movePage(page: PageRecord, target: DataSourceRecord, actor: string): void {
+    const from = this.dataSources.get(page.dataSourceId)!;
+    if (from === target) return;
+    const values: Record<string, any> = {};
+    for (const p of from.props) {
+      const q = p.type === 'title' ? this.titleProperty(target) : target.propByName.get(p.name);
+      if (q && q.type === p.type && !COMPUTED_KINDS.has(p.type) && page.values[p.id] !== undefined && p.type !== 'relation') values[q.id] = page.values[p.id];
+    }
+    from.pages = from.pages.filter((p) => p !== page);
+    from.byCreated = null;
+    page.values = values;
+    page.dataSourceId = target.id;
+    target.pages.push(page);
+    target.byCreated = null;
+    page.lastEditedTime = this.now();
+    page.lastEditedBy = actor;
+    from.version++;
+    target.version++;
+    this.version++;
+    this.emit({ type: 'page.moved', page, actor });
+  }
 
   createPage(
     ds: DataSourceRecord,

@@ -61,6 +61,8 @@ describe.each(storeBackends())('the service over HTTP on %s', (kind) => {
 
     const editedAt = h.clock.now();
     h.emulator.updatePage(page.id, { Title: { title: [{ text: { content: 'Renamed in Notion 🚀' } }] } });
+    // Notion sends it within a few seconds, not inside the edit.
+    await h.timers.advance(2_000);
     await h.emulator.flushWebhooks();
     expect(h.emulator.webhookDeliveries.at(-1)).toMatchObject({ type: 'page.properties_updated', entityId: page.id, status: 200, attempts: 1 });
     await h.webhooks.notion.routed();
@@ -87,6 +89,7 @@ describe.each(storeBackends())('the service over HTTP on %s', (kind) => {
     const res = await fetch(`${server.url}/sync/meetings`, { method: 'POST', headers: { authorization: `Bearer ${API_TOKEN}` } });
     expect(((await res.json()) as any).datasets[0].writes.notion.updated).toBe(1);
     h.emulator.resetCounts();
+    await h.timers.advance(2_000);
     await h.emulator.flushWebhooks();
     expect(h.emulator.webhookDeliveries.at(-1)).toMatchObject({ type: 'page.properties_updated', entityId: page.id, status: 200 });
     await h.webhooks.notion.routed();

@@ -1,6 +1,8 @@
 /**
  * The Notion emulator's webhooks: page changes (through the API and the control methods) are POSTed
- * asynchronously, in order, in the SDK's payload shape, signed like Notion signs them.
+ * a few seconds later on the emulator clock (never inside the change's call), in due order, in the
+ * SDK's payload shape, signed like Notion signs them. Aggregation is in
+ * test/emulators/notion/webhooks.test.ts.
  */
 import { verifyWebhookSignature } from '@notionhq/client';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -48,9 +50,13 @@ async function setup() {
 describe('Notion emulator webhooks', () => {
   it('sends a signed page.properties_updated in the SDK payload shape for a control edit', async () => {
     const { received, t, dune } = await setup();
+    const editedAt = t.clock.now();
     t.emulator.updatePage(dune, { Pages: { number: 500 } });
-    // Fire-and-forget: nothing is delivered synchronously.
+    // Fire-and-forget: nothing is delivered synchronously, nor before Notion's few seconds.
     expect(received).toHaveLength(0);
+    await t.emulator.flushWebhooks();
+    expect(received).toHaveLength(0);
+    t.clock.advance(2_000);
     await t.emulator.flushWebhooks();
     expect(received).toHaveLength(1);
     const [d] = received;
@@ -65,7 +71,7 @@ describe('Notion emulator webhooks', () => {
       type: 'page.properties_updated',
       attempt_number: 1,
       api_version: '2025-09-03',
-      timestamp: new Date(t.clock.now()).toISOString(),
+      timestamp: new Date(editedAt).toISOString(),
       authors: [{ id: t.emulator.personId, type: 'person' }],
       entity: { id: dune, type: 'page' },
       data: { parent: { id: BOOKS_DB, type: 'database', data_source_id: BOOKS_DS }, updated_properties: [pagesProp] },
@@ -78,6 +84,7 @@ describe('Notion emulator webhooks', () => {
     const created: any = await t.client.pages.create({ parent: { data_source_id: BOOKS_DS }, properties: { Title: { title: [{ text: { content: 'Hyperion' } }] } } as any });
     await t.client.pages.update({ page_id: dune, in_trash: true } as any);
     t.emulator.trashPage(dune, false);
+    t.clock.advance(2_000);
     await t.emulator.flushWebhooks();
     expect(received.map((r) => [r.body.type, r.body.entity.id, r.body.authors[0].type])).toEqual([
       ['page.created', created.id, 'bot'],
@@ -93,8 +100,12 @@ describe('Notion emulator webhooks', () => {
     t.emulator.setWebhook({ url: HOOK_URL, verificationToken: VERIFY, events: ['page.deleted'] });
     t.emulator.updatePage(dune, { Pages: { number: 1 } });
     t.emulator.trashPage(dune);
+    t.clock.advance(2_000);
+    await t.emulator.flushWebhooks();
+    expect(received.map((r) => r.body.type)).toEqual(['page.deleted']);
     t.emulator.setWebhook(null);
     t.emulator.trashPage(dune, false);
+    t.clock.advance(2_000);
     await t.emulator.flushWebhooks();
     expect(received.map((r) => r.body.type)).toEqual(['page.deleted']);
   });
@@ -102,27 +113,37 @@ describe('Notion emulator webhooks', () => {
   it('holds deliveries while paused and sends them in order on flush', async () => {
     const { received, t, dune } = await setup();
     t.emulator.pauseWebhooks();
-    for (const n of [1, 2, 3]) t.emulator.updatePage(dune, { Pages: { number: n } });
+    const pages = [dune, '77777777-7777-4777-8777-777777777777', '55555555-5555-4555-8555-555555555555'];
+    t.emulator.updatePage(pages[0]!, { Pages: { number: 1 } });
+    t.emulator.updatePage(pages[1]!, { Pages: { number: 2 } });
+    t.emulator.updatePage(pages[2]!, { Name: { title: [{ text: { content: 'Renamed' } }] } });
+    t.clock.advance(2_000);
+    // A request makes the emulator notice that they are due; paused, they stay queued.
+    await t.client.users.me({});
     await new Promise((resolve) => setImmediate(resolve));
     await new Promise((resolve) => setImmediate(resolve));
     expect(received).toHaveLength(0);
+    expect(t.emulator.pendingWebhooks).toBe(3);
     await t.emulator.flushWebhooks();
-    expect(received).toHaveLength(3);
+    expect(received.map((r) => r.body.entity.id)).toEqual(pages);
     expect(new Set(received.map((r) => r.body.id)).size).toBe(3);
+    expect(t.emulator.pendingWebhooks).toBe(0);
   });
 
   it('retries a failed delivery (5xx, 429, network error) with the next attempt_number, re-signed; never a 4xx', async () => {
     const { received, statuses, t, dune } = await setup();
     statuses.push(503, 'drop', 200, 401);
-    const before = t.clock.now();
+    const deepWork = '77777777-7777-4777-8777-777777777777';
     t.emulator.updatePage(dune, { Pages: { number: 7 } });
-    t.emulator.updatePage(dune, { Pages: { number: 8 } });
+    t.emulator.updatePage(deepWork, { Pages: { number: 8 } });
+    t.clock.advance(2_000);
+    const before = t.clock.now();
     await t.emulator.flushWebhooks();
     expect(received.map((r) => [r.body.entity.id, r.body.attempt_number])).toEqual([
       [dune, 1],
       [dune, 2],
       [dune, 3],
-      [dune, 1],
+      [deepWork, 1],
     ]);
     for (const r of received) expect(await verifyWebhookSignature({ body: r.raw, signature: r.headers['x-notion-signature'], verificationToken: VERIFY })).toBe(true);
     expect(new Set(received.slice(0, 3).map((r) => r.body.id)).size).toBe(1);
