@@ -1,6 +1,7 @@
 /**
  * Page objects (from query or retrieve) carry at most 25 references per relation (and people)
- * property, flagged with has_more: true — a flag the SDK types do not even declare (issue #443).
+ * property; relations are flagged with has_more: true — a flag the SDK types do not even declare
+ * (issue #443) — people are not flagged at all.
  * Read as is, a 60-target relation would sync as 25 and, written back, delete 35 links.
  * These helpers replace such values with the full list from the paginated property-item endpoint.
  */
@@ -11,13 +12,26 @@ import type { NotionPage, NotionPropertyValue } from './types.ts';
 /** Array-valued property types whose page-object value may be truncated. */
 const COMPLETABLE = new Set(['relation', 'people']);
 
+/** Notion computes page properties with at most 25 references. */
+const REFERENCE_CAP = 25;
+
+/**
+ * Relations say so (has_more). People do not: Notion documents no has_more for them, the list just
+ * stops at 25 ("can't be guaranteed to return more than 25 people"), so 25 or more may be partial.
+ */
+function mayBeTruncated(property: NotionPropertyValue): boolean {
+  if (property.has_more === true) return true;
+  const items = (property as Record<string, unknown>)[property.type];
+  return property.type === 'people' && Array.isArray(items) && items.length >= REFERENCE_CAP;
+}
+
 export type RetrievePropertyPage = (args: GetPagePropertyParameters) => Promise<GetPagePropertyResponse>;
 
 /** Completes every truncated relation/people property of `page` in place; returns the page. */
 export async function completeTruncatedProperties(page: NotionPage, retrieve: RetrievePropertyPage): Promise<NotionPage> {
   // A malformed page (properties null, or a null value) is left for the reader to refuse, record by record.
   for (const [name, property] of Object.entries(page.properties ?? {})) {
-    if (!property || !COMPLETABLE.has(property.type) || property.has_more !== true) continue;
+    if (!property || !COMPLETABLE.has(property.type) || !mayBeTruncated(property)) continue;
     const items = await readAllPropertyItems(page.id, property, retrieve);
     page.properties[name] = { ...property, [property.type]: items, has_more: false };
   }
