@@ -81,14 +81,20 @@ export async function runChecks(report: (r: CheckResult) => void, opts: DoctorOp
   }
   report({ name: 'config', ok: true, detail: config.configFile ? `valid (${config.configFile} and the environment)` : 'valid (environment only; no config file)' });
 
-  report(await checkDatabase(config));
-  // What the URL itself says (no TLS to Supabase, the transaction pooler): information, one line
-  // each, whether or not the database answered — the IPv6 or TLS problem may be why it did not.
-  if (config.database.url) {
-    for (const a of connectionAdvice(config.database.url, opts.env ?? process.env)) report({ name: 'database', ok: null, detail: a.level === 'warn' ? `warning: ${a.message}` : a.message });
+  // One connection (for PGlite: one boot of the database) serves every database check.
+  const opened = await openForChecks(config);
+  try {
+    report(await checkDatabase(config, opened));
+    // What the URL itself says (no TLS to Supabase, the transaction pooler): information, one line
+    // each, whether or not the database answered — the IPv6 or TLS problem may be why it did not.
+    if (config.database.url) {
+      for (const a of connectionAdvice(config.database.url, opts.env ?? process.env)) report({ name: 'database', ok: null, detail: a.level === 'warn' ? `warning: ${a.message}` : a.message });
+    }
+    if (config.database.url) report(await checkPooling(config.database.url));
+    await checkDatasetTables(config, opened, report);
+  } finally {
+    if (opened && 'store' in opened) await opened.store.close();
   }
-  if (config.database.url) report(await checkPooling(config.database.url));
-  await checkDatasetTables(config, report);
   await checkNotion(config, report, { logger, timeoutMs });
   await checkGoogle(config, report, timeoutMs);
   if (!config.notion.token && !config.google.credentials) {
@@ -99,19 +105,30 @@ export async function runChecks(report: (r: CheckResult) => void, opts: DoctorOp
   report(checkNotifications(config));
 }
 
-async function checkDatabase(config: Config): Promise<CheckResult> {
+/** The database opened for the checks; null when the embedded one does not exist yet; the error when it cannot be opened. */
+type OpenedForChecks = { store: Store } | { error: unknown } | null;
+
+async function openForChecks(config: Config): Promise<OpenedForChecks> {
+  if (!config.database.url && !existsSync(join(config.database.dataDir, 'pgdata'))) return null;
+  try {
+    return { store: await openStore(config.database.url ? { databaseUrl: config.database.url, maxConnections: 1 } : { dataDir: join(config.database.dataDir, 'pgdata') }) };
+  } catch (e) {
+    return { error: e };
+  }
+}
+
+async function checkDatabase(config: Config, opened: OpenedForChecks): Promise<CheckResult> {
   const name = 'database';
   const where = config.database.url ? describeUrl(config.database.url) : `embedded PGlite in ${join(config.database.dataDir, 'pgdata')}`;
-  if (!config.database.url && !existsSync(join(config.database.dataDir, 'pgdata'))) {
+  if (!opened) {
     return { name, ok: true, detail: `${where} (not created yet: the first sync or \`jarvis-sync migrate\` creates it)` };
   }
-  let store: Store;
-  try {
-    store = await openStore(config.database.url ? { databaseUrl: config.database.url, maxConnections: 1 } : { dataDir: join(config.database.dataDir, 'pgdata') });
-  } catch (e) {
+  if ('error' in opened) {
+    const e = opened.error;
     if (e instanceof DataDirInUseError) return { name, ok: null, detail: `${e.message.split(';')[0]} (the running service holds it; stop it to check the database itself)` };
     return { name, ok: false, detail: (e as Error).message, fix: config.database.url ? 'check DATABASE_URL and that the server accepts connections from here' : `check that ${config.database.dataDir} is writable` };
   }
+  const store = opened.store;
   try {
     const { rows } = await store.query<{ v: string }>(`SELECT current_setting('server_version') AS v`);
     const version = rows[0]?.v ? `PostgreSQL ${rows[0].v.split(' ')[0]}` : 'PostgreSQL';
@@ -129,8 +146,6 @@ async function checkDatabase(config: Config): Promise<CheckResult> {
     return { name, ok: true, detail: `${where} (${version}), ${applied.size} migrations applied${notOurs.map((s) => `; ${s}`).join('')}` };
   } catch (e) {
     return { name, ok: false, detail: `${where}: ${(e as Error).message}`, fix: 'check that the database user may read and create tables' };
-  } finally {
-    await store.close();
   }
 }
 
@@ -139,22 +154,15 @@ async function checkDatabase(config: Config): Promise<CheckResult> {
  * reads or writes has a type that holds its values (src/store/adoptTables.ts). Silent when the
  * database cannot be opened or is not migrated yet: the database check says so already.
  */
-async function checkDatasetTables(config: Config, report: (r: CheckResult) => void): Promise<void> {
-  if (!config.database.url && !existsSync(join(config.database.dataDir, 'pgdata'))) return;
-  let store: Store;
-  try {
-    store = await openStore(config.database.url ? { databaseUrl: config.database.url, maxConnections: 1 } : { dataDir: join(config.database.dataDir, 'pgdata') });
-  } catch {
-    return;
-  }
+async function checkDatasetTables(config: Config, opened: OpenedForChecks, report: (r: CheckResult) => void): Promise<void> {
+  if (!opened || !('store' in opened)) return;
+  const store = opened.store;
   try {
     const { rows } = await store.query<{ ok: boolean }>(`SELECT to_regclass('jarvis_sync.owned_tables') IS NOT NULL AS ok`);
     if (!rows[0]?.ok) return;
     for (const plan of await planDatasetTables(store, config.datasets)) report(datasetTableCheck(plan));
   } catch (e) {
     report({ name: 'dataset tables', ok: false, detail: (e as Error).message, fix: 'check that the database user may read the catalog (pg_catalog)' });
-  } finally {
-    await store.close();
   }
 }
 
