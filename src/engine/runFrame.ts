@@ -128,7 +128,8 @@ async function logRun(ctx: RunContext, ds: ResolvedDataset, r: RunResult, starte
  */
 async function pruneOldLogs(ctx: RunContext): Promise<void> {
   try {
-    const deleted = await pruneSyncLogs(ctx.store, { retentionDays: ctx.config.sync.logRetentionDays, now: new Date(ctx.clock.now()) });
+    // Measured on the database's clock, which stamps created_at.
+    const deleted = await pruneSyncLogs(ctx.store, { retentionDays: ctx.config.sync.logRetentionDays });
     if (deleted) ctx.logger.info({ deleted, retentionDays: ctx.config.sync.logRetentionDays }, 'sync_logs rows past their retention deleted');
   } catch (e) {
     ctx.logger.warn({ err: (e as Error).message }, 'could not prune old sync_logs rows; tried again after a later run');

@@ -160,7 +160,7 @@ export function createApp(deps: AppDeps): Hono {
 
   app.get('/logs', async (c) => {
     const q = parseOr400(logsQuerySchema, c.req.query(), 'query');
-    const rows = await recentSyncLogs(store, { limit: q.limit ?? 100, eventType: q.event_type, status: q.status, since: q.since });
+    const rows = await recentSyncLogs(store, { limit: q.limit ?? 100, eventType: q.event_type, status: q.status, since: q.since, runId: q.run_id });
     const logs = rows.map((r) => ({
       id: r.id,
       event_type: r.eventType,
@@ -170,6 +170,12 @@ export function createApp(deps: AppDeps): Hono {
       created_at: r.createdAt,
       start_time: r.startTime,
       end_time: r.endTime,
+      run_id: r.runId,
+      dataset: r.dataset,
+      record_id: r.recordId,
+      notion_page_id: r.notionPageId,
+      google_id: r.googleId,
+      changed_fields: r.changedFields,
     }));
     return c.json({ logs: maskSecrets(logs, secrets) });
   });
@@ -250,6 +256,7 @@ const logsQuerySchema = z
       .refine((s) => /^\d{4}-\d{2}-\d{2}/.test(s) && !Number.isNaN(Date.parse(s)), { error: 'must be an ISO 8601 time, e.g. 2026-01-05T09:00:00Z' })
       .transform((s) => new Date(s))
       .optional(),
+    run_id: z.string().regex(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i, { error: 'must be a run id (the uuid of its summary row)' }).optional(),
   })
   .strict();
 

@@ -96,7 +96,11 @@ export const PRUNED_AT_KEY = 'sync_logs_pruned_at';
 export interface PruneOptions {
   /** Rows older than this many days go; 0 keeps everything. */
   retentionDays: number;
-  now: Date;
+  /**
+   * The time to measure from; default the database's now(), the clock created_at is stamped by
+   * (so a skewed host clock neither keeps nor deletes rows early). Tests pin it.
+   */
+  now?: Date;
   /** Prune at most this often (default one hour), across every process sharing the database. */
   everyMs?: number;
 }
@@ -111,18 +115,18 @@ export async function pruneSyncLogs(sql: Sql, opts: PruneOptions): Promise<numbe
   if (!(opts.retentionDays > 0)) return null;
   const { rows } = await sql.query<{ claimed: boolean; deleted: number }>(
     `WITH turn AS (
-       INSERT INTO jarvis_sync.sync_state (key, value, updated_at) VALUES ($1, $2::timestamptz::text, $2::timestamptz)
+       INSERT INTO jarvis_sync.sync_state (key, value, updated_at) VALUES ($1, coalesce($2::timestamptz, now())::text, coalesce($2::timestamptz, now()))
        ON CONFLICT (key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at
-         WHERE sync_state.updated_at IS NULL OR sync_state.updated_at <= $2::timestamptz - make_interval(secs => $4::float8 / 1000)
-                                              OR sync_state.updated_at > $2::timestamptz
+         WHERE sync_state.updated_at IS NULL OR sync_state.updated_at <= coalesce($2::timestamptz, now()) - make_interval(secs => $4::float8 / 1000)
+                                              OR sync_state.updated_at > coalesce($2::timestamptz, now())
        RETURNING 1
      ), gone AS (
        DELETE FROM jarvis_sync.sync_logs
-        WHERE created_at < $2::timestamptz - make_interval(days => $3::int) AND EXISTS (SELECT 1 FROM turn)
+        WHERE created_at < coalesce($2::timestamptz, now()) - make_interval(days => $3::int) AND EXISTS (SELECT 1 FROM turn)
        RETURNING 1
      )
      SELECT EXISTS (SELECT 1 FROM turn) AS claimed, (SELECT count(*) FROM gone)::int AS deleted`,
-    [PRUNED_AT_KEY, opts.now.toISOString(), Math.floor(opts.retentionDays), opts.everyMs ?? 3_600_000],
+    [PRUNED_AT_KEY, opts.now?.toISOString() ?? null, Math.floor(opts.retentionDays), opts.everyMs ?? 3_600_000],
   );
   return rows[0]?.claimed ? rows[0].deleted : null;
 }

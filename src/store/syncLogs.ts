@@ -36,6 +36,13 @@ export interface SyncLogRow {
   createdAt: Date;
   startTime: Date | null;
   endTime: Date | null;
+  /** Migration 0006: the run the row belongs to, and a change row's record ids and changed fields. */
+  runId: string | null;
+  dataset: string | null;
+  recordId: string | null;
+  notionPageId: string | null;
+  googleId: string | null;
+  changedFields: string[] | null;
 }
 
 /** Writes one row; returns its id. */
@@ -84,6 +91,8 @@ export interface RecentSyncLogsQuery {
   status?: SyncLogStatus;
   /** Only rows created at or after this time. */
   since?: Date;
+  /** Only the rows of this run (its summary row's id): summary, errors, conflicts and changes. */
+  runId?: string;
 }
 
 /** Newest first. */
@@ -97,15 +106,23 @@ export async function recentSyncLogs(sql: Sql, q: RecentSyncLogsQuery): Promise<
     created_at: Date;
     start_time: Date | null;
     end_time: Date | null;
+    run_id: string | null;
+    dataset: string | null;
+    record_id: string | null;
+    notion_page_id: string | null;
+    google_id: string | null;
+    changed_fields: string[] | null;
   }>(
-    `SELECT id, event_type, status, message, details, created_at, start_time, end_time
+    `SELECT id, event_type, status, message, details, created_at, start_time, end_time,
+            run_id, dataset, record_id, notion_page_id, google_id, changed_fields
      FROM jarvis_sync.sync_logs
      WHERE ($1::text IS NULL OR event_type = $1)
        AND ($2::text IS NULL OR status = $2)
        AND ($3::timestamptz IS NULL OR created_at >= $3)
+       AND ($5::uuid IS NULL OR run_id = $5)
      ORDER BY created_at DESC, id
      LIMIT $4`,
-    [q.eventType ?? null, q.status ?? null, q.since ?? null, Math.max(0, Math.floor(q.limit))],
+    [q.eventType ?? null, q.status ?? null, q.since ?? null, Math.max(0, Math.floor(q.limit)), q.runId ?? null],
   );
   return rows.map((r) => ({
     id: r.id,
@@ -116,5 +133,11 @@ export async function recentSyncLogs(sql: Sql, q: RecentSyncLogsQuery): Promise<
     createdAt: r.created_at,
     startTime: r.start_time,
     endTime: r.end_time,
+    runId: r.run_id,
+    dataset: r.dataset,
+    recordId: r.record_id,
+    notionPageId: r.notion_page_id,
+    googleId: r.google_id,
+    changedFields: r.changed_fields,
   }));
 }

@@ -122,6 +122,19 @@ describe('dashboard in headless Chromium', () => {
     expect(await page.locator('#conflicts').textContent()).toMatch(/meetings.*summary: postgres won \(newer\)/);
   });
 
+  it('a run’s “changes” link lists the records that run changed, one sync_logs row each', async () => {
+    const logId = await row('books').locator('button[data-changes]').getAttribute('data-changes');
+    const { rows } = await store.query<{ event_type: string }>(`SELECT event_type FROM jarvis_sync.sync_logs WHERE run_id = $1 AND changed_fields IS NOT NULL`, [logId]);
+    expect(rows.length).toBeGreaterThan(0);
+    await row('books').locator('button[data-changes]').click();
+    await expect.poll(() => page.locator('#run-changes-list li[data-change]').count()).toBe(rows.length);
+    expect(await page.locator('#run-changes').isVisible()).toBe(true);
+    expect(await page.locator('#run-changes-title').textContent()).toMatch(/^Changes of books/);
+    expect(await page.locator('#run-changes-list li[data-change] .event-type').allTextContents()).toEqual(expect.arrayContaining(rows.map((r) => r.event_type)));
+    await page.click('#run-changes-close');
+    expect(await page.locator('#run-changes').isHidden()).toBe(true);
+  });
+
   it('the Run button starts a sync with the token and follows the run to its end', async () => {
     await page.click('button[data-run="meetings"]');
     await expect.poll(() => page.locator('[data-run-status="meetings"]').textContent(), { timeout: 20_000 }).toMatch(/success/);

@@ -365,12 +365,20 @@ describe.each(storeBackends())('HTTP API on %s', (kind) => {
       await writeSyncLog(store, { eventType: 'books_sync', status: 'error', message: 'older failure', createdAt: new Date('2020-01-01T00:00:00Z') });
       const all = await json(await h.call('/logs'));
       expect(all.status).toBe(200);
-      expect(all.body.logs.map((l: any) => l.event_type)).toEqual(['journals_sync', 'books_sync']);
-      expect(Object.keys(all.body.logs[0]).sort()).toEqual(['created_at', 'details', 'end_time', 'event_type', 'id', 'message', 'start_time', 'status']);
+      // The run's summary, then (as old) the other tool's row; the journals the run created each have their change row.
+      const runs = all.body.logs.filter((l: any) => !l.changed_fields);
+      expect(runs.map((l: any) => l.event_type)).toEqual(['journals_sync', 'books_sync']);
+      expect(Object.keys(all.body.logs[0]).sort()).toEqual(
+        ['changed_fields', 'created_at', 'dataset', 'details', 'end_time', 'event_type', 'google_id', 'id', 'message', 'notion_page_id', 'record_id', 'run_id', 'start_time', 'status'],
+      );
+      const ofRun = (await json(await h.call(`/logs?run_id=${runs[0].id}`))).body.logs;
+      expect(ofRun.length).toBeGreaterThan(1);
+      expect(new Set(ofRun.map((l: any) => l.event_type))).toEqual(new Set(['journals_sync', 'create_supabase_journal']));
       expect((await json(await h.call('/logs?status=error'))).body.logs.map((l: any) => l.message)).toEqual(['older failure']);
       expect((await json(await h.call('/logs?event_type=journals_sync&limit=1'))).body.logs).toHaveLength(1);
-      expect((await json(await h.call('/logs?since=2021-01-01T00:00:00Z'))).body.logs.map((l: any) => l.event_type)).toEqual(['journals_sync']);
-      for (const bad of ['limit=0', 'limit=x', 'status=ok', 'since=yesterday', 'event_type=DROP%20TABLE', 'order=asc']) {
+      expect((await json(await h.call('/logs?since=2021-01-01T00:00:00Z&event_type=journals_sync'))).body.logs.map((l: any) => l.event_type)).toEqual(['journals_sync']);
+      expect((await json(await h.call('/logs?since=2021-01-01T00:00:00Z'))).body.logs.map((l: any) => l.event_type)).not.toContain('books_sync');
+      for (const bad of ['limit=0', 'limit=x', 'status=ok', 'since=yesterday', 'event_type=DROP%20TABLE', 'order=asc', 'run_id=42']) {
         const r = await json(await h.call(`/logs?${bad}`));
         expect(r.status).toBe(400);
         expect(r.body.error).toEqual(expect.any(String));

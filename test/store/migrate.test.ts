@@ -53,6 +53,8 @@ describe.each(storeBackends())('migrate on %s', (kind) => {
     expect(await columns(store, 'jarvis_sync.sync_state')).toEqual({ key: 'text', value: 'text', updated_at: 'timestamptz' });
     expect(await columns(store, 'jarvis_sync.sync_logs')).toEqual({
       id: 'uuid', event_type: 'text', status: 'text', message: 'text', details: 'jsonb', created_at: 'timestamptz', start_time: 'timestamptz', end_time: 'timestamptz',
+      // 0006_audit.sql: the per-record audit trail and the link of every row to its run.
+      run_id: 'uuid', dataset: 'text', record_id: 'uuid', notion_page_id: 'text', google_id: 'text', changed_fields: 'text[]',
     });
     expect(await columns(store, 'jarvis_sync.sync_links')).toMatchObject({ dataset: 'text', record_id: 'uuid', base: 'jsonb', notion_edited_at: 'timestamptz' });
     expect(await columns(store, 'jarvis_sync.sync_failures')).toMatchObject({ source_id: 'text', attempts: 'int4' });

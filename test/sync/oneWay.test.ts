@@ -165,7 +165,11 @@ describe.each(storeBackends())('one-way sync on %s', (kind) => {
   it('logs a summary row per run with start and end times, and full_sync_complete after sync all', async () => {
     h.clock.advance(1);
     await runAll(h.ctx, {});
-    const { rows } = await store.query(`SELECT event_type, status, details, start_time, end_time FROM sync_logs ORDER BY event_type`);
+    // Runs and their summaries; the per-record change rows (changed_fields set) are counted below.
+    const { rows } = await store.query(`SELECT event_type, status, details, start_time, end_time FROM sync_logs WHERE changed_fields IS NULL ORDER BY event_type`);
+    const { rows: changes } = await store.query(`SELECT event_type, count(*)::int AS n FROM sync_logs WHERE changed_fields IS NOT NULL GROUP BY 1 ORDER BY 1`);
+    expect(changes.map((r) => r.event_type)).toEqual(['create_supabase_book', 'create_supabase_highlight']);
+    expect(changes[0].n).toBe(h.emulator.listPages(h.ids.booksDataSource).length);
     expect(rows.map((r) => [r.event_type, r.status])).toEqual([
       ['books_sync', 'success'],
       ['full_sync_complete', 'success'],
