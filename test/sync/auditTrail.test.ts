@@ -6,6 +6,7 @@
  */
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { runCalendar } from '../../src/engine/google/runCalendar.ts';
+import { runDatasetSteps } from '../../src/engine/runAll.ts';
 import { runOneWay } from '../../src/engine/runOneWay.ts';
 import { runTwoWay } from '../../src/engine/runTwoWay.ts';
 import type { Sql, Store } from '../../src/store/types.ts';
@@ -188,6 +189,39 @@ describe.each(storeBackends())('audit trail on %s', (kind) => {
   });
 
   describe('Google', () => {
+    it('contacts: the Google step logs its Postgres and Google writes with the resource name; the Notion step carries them on', async () => {
+      const h = await createGoogleHarness(store);
+      try {
+        await runDatasetSteps(h.ctx, h.ds('contacts'));
+        const first = await changesOf(await lastRunId('contacts_google'));
+        const { rows } = await store.query<{ id: string; google_resource_name: string }>('SELECT id::text, google_resource_name FROM contacts WHERE google_resource_name IS NOT NULL');
+        expect(first.length).toBe(rows.length);
+        for (const c of first) {
+          expect(c.event_type).toMatch(/^(create|update)_supabase_contact$/);
+          expect(c.dataset).toBe('contacts_google');
+          expect(rows.find((r) => r.google_resource_name === c.google_id)?.id).toBe(c.record_id);
+        }
+        const variant = h.sample.caseVariant!;
+        const row = rows.find((r) => r.google_resource_name === variant.resourceName)!;
+        h.clock.advance(10 * 60_000);
+        h.google.people.updatePerson(variant.resourceName, { phoneNumbers: [{ value: '+1 415 555 0199' }] });
+        h.clock.advance(10 * 60_000); // People's sync listing shows a write once it has propagated
+        await store.query(`UPDATE contacts SET emails = array_append(emails, 'added-in-postgres@example.com') WHERE id = $1`, [row.id]);
+        const results = await runDatasetSteps(h.ctx, h.ds('contacts'));
+        for (const r of results) expect(r.status).toBe('success');
+        const leg = await changesOf(await lastRunId('contacts_google'));
+        expect(leg.map(({ event_type, record_id, google_id, changed_fields }) => ({ event_type, record_id, google_id, changed_fields }))).toEqual([
+          { event_type: 'update_google_contact', record_id: row.id, google_id: variant.resourceName, changed_fields: ['emails'] },
+          { event_type: 'update_supabase_contact', record_id: row.id, google_id: variant.resourceName, changed_fields: ['phones'] },
+        ]);
+        // The last contacts step (Postgres → Notion) logs the phone reaching Notion (its field there: the primary `phone`).
+        const notion = await changesOf(await lastRunId('contacts'));
+        expect(notion).toEqual([expect.objectContaining({ event_type: 'update_notion_contact', record_id: row.id, changed_fields: ['phone'] })]); // Notion holds the primary phone
+      } finally {
+        await h.close();
+      }
+    });
+
     it('calendar: create_supabase_calendar_event per event with its Google id; a cancelled event soft-deletes', async () => {
       const h = await createGoogleHarness(store);
       try {
