@@ -80,7 +80,9 @@ const DAY = 86_400_000;
 // ---- the emulators (system clock), each behind our own server that sees every answer's status ----
 const client = { GOOGLE_CLIENT_ID: 'jarvis-bench.apps.googleusercontent.com', GOOGLE_CLIENT_SECRET: 'bench-secret', GOOGLE_REFRESH_TOKEN: '1//bench-refresh' };
 const sample = sampleGoogleWorkspace({ events: counts.events, messages: counts.messages, people: counts.contacts });
-const google = createGoogleEmulator({ seed: sample.seed, refreshTokens: [client.GOOGLE_REFRESH_TOKEN], rateLimit: { requestsPerSecond: rps, burst } });
+// propagationDelayMs 0: the incremental runs measure the work for the changes made just before them,
+// on the real clock; waiting out People's realistic minutes-long delay would only add idle time.
+const google = createGoogleEmulator({ seed: sample.seed, refreshTokens: [client.GOOGLE_REFRESH_TOKEN], rateLimit: { requestsPerSecond: rps, burst }, propagationDelayMs: 0 });
 const notionToken = 'secret_bench_google';
 const { seed: notionSeed, ids: notionIds } = sampleTwoWayWorkspace({ contacts: counts.contacts, meetings: 0, tasks: 0, reflections: 0, journals: 0 });
 const notion = createNotionEmulator({ seed: notionSeed, tokens: [notionToken], rateLimit: { requestsPerSecond: notionRps, burst: notionBurst } });

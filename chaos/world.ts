@@ -44,7 +44,15 @@ export function createWorld(opts: { clock?: Clock; rng: Rng; google: boolean }):
   const { seed, ids } = sampleTwoWayWorkspace({ contacts: 0, meetings: 0, tasks: 0, reflections: 0, journals: 0 });
   const notion = createNotionEmulator({ clock: opts.clock, tokens: [NOTION_TOKEN], seed, random: opts.rng.fork('notion-faults').next });
   const google = opts.google
-    ? createGoogleEmulator({ clock: opts.clock, seed: { people: [] }, refreshTokens: [GOOGLE_CREDENTIALS.GOOGLE_REFRESH_TOKEN], random: opts.rng.fork('google-faults').next })
+    ? createGoogleEmulator({
+        clock: opts.clock,
+        seed: { people: [] },
+        refreshTokens: [GOOGLE_CREDENTIALS.GOOGLE_REFRESH_TOKEN],
+        random: opts.rng.fork('google-faults').next,
+        // In process (a FakeClock, rounds 10 minutes apart) People keeps its realistic propagation delay;
+        // the process harness runs on the real clock and cannot wait minutes per round, so it sets 0.
+        ...(opts.clock ? {} : { propagationDelayMs: 0 }),
+      })
     : null;
   const dataSources: Record<DatasetName, string> = { contacts: ids.contactsDataSource, meetings: ids.meetingsDataSource, journals: ids.journalsDataSource };
   return {

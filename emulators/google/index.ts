@@ -29,6 +29,13 @@ export { seededRandom } from './ids.ts';
 
 export const DEFAULT_USER_EMAIL = 'me@example.com';
 export const DEFAULT_SYNC_TOKEN_HORIZON_MS = 7 * 86_400_000;
+/**
+ * People: "Writes may have a propagation delay of several minutes for sync requests" (connections.list
+ * docs). Five minutes is a realistic reading of "several" and longer than the gap between a sync run and
+ * the next one a webhook, a retry or a manual `sync` starts, so by default a client meets its own writes
+ * late, as it will against Google. Tests that need read-after-write set propagationDelayMs: 0 and say why.
+ */
+export const DEFAULT_PEOPLE_PROPAGATION_DELAY_MS = 5 * 60_000;
 
 export function createGoogleEmulator(opts: GoogleEmulatorOptions = {}): GoogleEmulator {
   const clock = opts.clock ?? systemClock;
@@ -41,7 +48,7 @@ export function createGoogleEmulator(opts: GoogleEmulatorOptions = {}): GoogleEm
   const api: ApiContext = {
     calendar: new CalendarStore(seq, clock, userEmail, { horizonMs, emptyPageEvery: opts.emptyPageEvery ?? null }),
     gmail: new GmailStore(clock, userEmail, horizonMs, new IdSource(0x6d61696c)),
-    people: new PeopleStore(seq, clock, new IdSource(0x70706c), userEmail, { horizonMs, propagationDelayMs: opts.propagationDelayMs ?? 0 }),
+    people: new PeopleStore(seq, clock, new IdSource(0x70706c), userEmail, { horizonMs, propagationDelayMs: opts.propagationDelayMs ?? DEFAULT_PEOPLE_PROPAGATION_DELAY_MS }),
     tokens: new TokenIssuer(clock, {
       refreshTokens: opts.refreshTokens,
       clientId: opts.clientId,

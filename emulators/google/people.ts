@@ -54,7 +54,10 @@ interface SyncToken {
 }
 interface PageToken {
   f: string;
+  /** The snapshot the listing's sync token is cut at (what sync requests see). */
   v: number;
+  /** Full listings: the data version their items were read at (they see every write at once). */
+  d?: number;
   a: Array<number | string>;
 }
 interface Item {
@@ -261,7 +264,9 @@ export class PeopleStore {
       if (!page || page.f !== fp) throw invalidArgument('Parameters provided with a page token must match the call that provided the page token.'); // UNCERTAIN wording
     }
     const snapshot = page?.v ?? this.log.visibleUpTo(now, this.opts.propagationDelayMs, this.seq.current);
-    const items = this.cache.get(`${fp}|${snapshot}`, () => {
+    // Only sync requests lag behind writes; a full listing reads the current contacts (cached per data version).
+    const dataVersion = sync ? snapshot : (page?.d ?? this.seq.current);
+    const items = this.cache.get(`${fp}|${snapshot}|${dataVersion}`, () => {
       if (!includesContacts) return [];
       if (sync) {
         return this.log.changedSince(sync.s, snapshot, (rn) => this.records.get(rn)?.seq).map((rn) => {
@@ -277,7 +282,7 @@ export class PeopleStore {
     const body: Record<string, unknown> = {};
     if (slice.length > 0) body.connections = slice.map((i) => this.render(i.rec, mask));
     if (start + pageSize < items.length) {
-      body.nextPageToken = encodeToken(PAGE_PREFIX, { f: fp, v: snapshot, a: slice[slice.length - 1]!.key } satisfies PageToken);
+      body.nextPageToken = encodeToken(PAGE_PREFIX, { f: fp, v: snapshot, ...(sync ? {} : { d: dataVersion }), a: slice[slice.length - 1]!.key } satisfies PageToken);
     } else if (requestSyncToken) {
       // UNCERTAIN: like the documented samples, a new token comes back only when requestSyncToken=true.
       body.nextSyncToken = encodeToken(SYNC_PREFIX, { s: snapshot, t: now } satisfies SyncToken);

@@ -91,7 +91,11 @@ export interface GoogleEmulatorOptions {
   syncTokenHorizonMs?: number;
   /** Every n-th Calendar events.list page (n ≥ 2) comes back empty with a nextPageToken. Default off. */
   emptyPageEvery?: number;
-  /** People writes become visible to sync-token requests only after this long. Default 0. */
+  /**
+   * People writes (API and control API alike) become visible to sync requests (connections.list: the
+   * snapshot a sync token is cut at) only after this long on the emulator clock. Default 5 minutes
+   * (DEFAULT_PEOPLE_PROPAGATION_DELAY_MS): Google documents "several minutes". 0 = read-after-write.
+   */
   propagationDelayMs?: number;
 }
 

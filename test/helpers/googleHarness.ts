@@ -2,7 +2,7 @@
  * Scenario builder for Google tests: the Google emulator (sample account) and the Notion emulator
  * (two-way sample workspace) on one FakeClock, both connectors pointed at them, and a store.
  */
-import { createGoogleEmulator } from '../../emulators/google/index.ts';
+import { createGoogleEmulator, type GoogleEmulatorOptions } from '../../emulators/google/index.ts';
 import { createNotionEmulator } from '../../emulators/notion/index.ts';
 import { sampleGoogleWorkspace } from '../../emulators/samples/googleWorkspace.ts';
 import { sampleTwoWayWorkspace } from '../../emulators/samples/notionWorkspace.ts';
@@ -31,11 +31,17 @@ export interface GoogleHarness {
 
 export async function createGoogleHarness(
   store: Store,
-  opts: { sample?: Parameters<typeof sampleGoogleWorkspace>[0]; env?: Record<string, string>; withNotion?: boolean } = {},
+  opts: {
+    sample?: Parameters<typeof sampleGoogleWorkspace>[0];
+    env?: Record<string, string>;
+    withNotion?: boolean;
+    /** Extra emulator options (the People propagation delay is the emulator's realistic default unless set here). */
+    google?: Partial<GoogleEmulatorOptions>;
+  } = {},
 ): Promise<GoogleHarness> {
   const clock = new FakeClock('2026-03-02T09:00:00.000Z');
   const sample = sampleGoogleWorkspace(opts.sample);
-  const google = createGoogleEmulator({ clock, seed: sample.seed, refreshTokens: [CLIENT.GOOGLE_REFRESH_TOKEN] });
+  const google = createGoogleEmulator({ ...opts.google, clock, seed: sample.seed, refreshTokens: [CLIENT.GOOGLE_REFRESH_TOKEN] });
   const googleUrl = await google.listen(0, '127.0.0.1');
   const { seed, ids: notionIds } = sampleTwoWayWorkspace({ meetings: 0, tasks: 0, reflections: 0, journals: 0 });
   const notion = createNotionEmulator({ clock, tokens: [NOTION_TOKEN], seed });

@@ -3,6 +3,7 @@
  * calendar, gmail, and contacts' three-way sync.
  */
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { DEFAULT_PEOPLE_PROPAGATION_DELAY_MS } from '../../emulators/google/index.ts';
 import { runCalendar } from '../../src/engine/google/runCalendar.ts';
 import { runGmail } from '../../src/engine/google/runGmail.ts';
 import { runAll, runDatasetSteps } from '../../src/engine/runAll.ts';
@@ -127,6 +128,8 @@ describe.each(storeBackends())('Google datasets on %s', (kind) => {
       const before = (await store.query('SELECT * FROM contacts WHERE google_resource_name = $1', [variant.resourceName])).rows[0];
       h.clock.advance(10 * 60_000);
       h.google.people.updatePerson(variant.resourceName, { phoneNumbers: [{ value: '+1 415 555 0199' }], organizations: [{ name: 'Google says Acme' }] });
+      // People's sync requests see the edit only after its propagation delay (the emulator's realistic default).
+      h.clock.advance(DEFAULT_PEOPLE_PROPAGATION_DELAY_MS);
       h.notion.updatePage(before.notion_page_id, { Company: { rich_text: [{ text: { content: 'Notion says Initech' } }] } });
       h.notion.resetCounts();
       const results = await runDatasetSteps(h.ctx, h.ds('contacts'));

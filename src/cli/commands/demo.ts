@@ -70,6 +70,9 @@ export async function startDemoWorkspace(base: Config, env: Record<string, strin
     clientId: SAMPLE_CLIENT_ID,
     clientSecret: SAMPLE_CLIENT_SECRET,
     refreshTokens: [SAMPLE_REFRESH_TOKEN],
+    // 0, not People's realistic minutes-long delay: the demo syncs each edit right after making it so the
+    // user watches it travel Google → Postgres → Notion; with the delay the change would show a run later.
+    propagationDelayMs: 0,
   });
   const closeBoth = async () => {
     await Promise.allSettled([emulator.close(), google.close()]);

@@ -18,6 +18,7 @@ import { buildIdentityIndex, findIdentityMatch } from '../matchIdentity.ts';
 import type { RunResult } from '../result.ts';
 import { runFramed } from '../runFrame.ts';
 import { relinkGoogle } from '../relink/relinkGoogle.ts';
+import { matchUnseenPeople } from './unseenPeople.ts';
 import { randomUUID } from 'node:crypto';
 import { googleKey, mergeGoogleContact, personFromChanges, personToContact, rowToContact, type GoogleContact, type GoogleLegMerge } from './peopleContacts.ts';
 
@@ -115,6 +116,22 @@ async function syncGoogleLeg(ctx: RunContext, ds: ResolvedDataset, opts: RunOpti
   const listed = new Set(items.map((i) => i.recordId));
   for (const r of changedRows) if (!listed.has(String(r.id))) items.push({ recordId: String(r.id), person: null, row: r, resourceName: String(r.google_resource_name) });
 
+  // New contacts for Google: rows in neither Google nor the listing, with an address to match them by later.
+  let creates = ctx.config.google.createContactsInGoogle
+    ? unlinked.filter((r) => !claimed.has(String(r.id)) && ((r.emails?.length ?? 0) > 0 || (r.phones?.length ?? 0) > 0))
+    : [];
+  if (creates.length && result.mode === 'incremental') {
+    // People's sync requests lag writes by minutes: a person just added in Google is not in the
+    // incremental listing yet. Link rows to such people instead of creating them a second time.
+    const late = await matchUnseenPeople(store, table, people, creates, new Set(names));
+    for (const { row, person } of late) {
+      claimed.add(String(row.id));
+      items.push({ recordId: String(row.id), person, row, resourceName: person.resourceName! });
+    }
+    if (late.length) ctx.logger.info({ matched: late.length }, 'Google contacts not yet in the incremental listing matched by email or phone: linked, not created again');
+    creates = creates.filter((r) => !claimed.has(String(r.id)));
+  }
+
   // 3. Merge each against the Google leg's base.
   const bases = await readLinks(store, LEG, items.map((i) => i.recordId));
   interface Planned extends Item {
@@ -155,10 +172,7 @@ async function syncGoogleLeg(ctx: RunContext, ds: ResolvedDataset, opts: RunOpti
     p.merge.conflicts.map((c) => ({ field: c.field, notion: c.google as any, postgres: c.postgres as any, base: undefined, winner: c.winner === 'google' ? ('notion' as const) : ('postgres' as const), reason: 'owner' as const, recordId: p.recordId, pageId: p.resourceName })),
   );
 
-  // 4. New contacts for Google: rows in neither Google nor the listing, with an address to match them by later.
-  const creates = ctx.config.google.createContactsInGoogle
-    ? unlinked.filter((r) => !claimed.has(String(r.id)) && ((r.emails?.length ?? 0) > 0 || (r.phones?.length ?? 0) > 0))
-    : [];
+  // 4. New contacts for Google (chosen above).
   if (dryRun) {
     for (const p of planned) countPlanned(result, p);
     result.writes = { notion: { created: creates.length, updated: 0, deleted: 0, restored: 0 }, postgres: { created: 0, updated: 0, deleted: 0, restored: 0 } };

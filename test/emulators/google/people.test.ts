@@ -1,6 +1,6 @@
 /** People v1 through the real @googleapis/people client: connections sync, reads and contact writes. */
 import { afterEach, describe, expect, it } from 'vitest';
-import type { Person } from '../../../emulators/google/index.ts';
+import { DEFAULT_PEOPLE_PROPAGATION_DELAY_MS, type Person } from '../../../emulators/google/index.ts';
 import { allPages, DAY, gaxiosError, raw, start, type Started } from './helpers.ts';
 
 let t: Started;
@@ -65,6 +65,8 @@ describe('People connections.list', () => {
     t.emulator.people.updatePerson(a!.resourceName!, { emailAddresses: [{ value: 'new@example.com' }] });
     t.emulator.people.deletePerson(b!.resourceName!);
     const created = t.emulator.people.addPerson({ names: [{ givenName: 'Newbie' }] });
+    // Sync requests see writes only after People's propagation delay (the emulator's default: several minutes).
+    t.clock.advance(DEFAULT_PEOPLE_PROPAGATION_DELAY_MS);
 
     const inc = await t.pp.people.connections.list({ resourceName: 'people/me', personFields: FIELDS, syncToken: full.syncToken, requestSyncToken: true });
     expect(inc.data.connections!.map((p) => p.resourceName)).toEqual([a!.resourceName, b!.resourceName, created.resourceName]);
@@ -111,6 +113,29 @@ describe('People connections.list', () => {
     t.clock.advance(5 * 60_000);
     const later = await t.pp.people.connections.list({ resourceName: 'people/me', personFields: 'names', syncToken: early.data.nextSyncToken!, requestSyncToken: true });
     expect(later.data.connections!.map((p) => p.resourceName)).toEqual([created.data.resourceName]);
+  });
+});
+
+describe('People propagation delay by default', () => {
+  it('the default configuration delays writes for sync requests by several minutes; a full listing sees them at once', async () => {
+    t = await start({ seed: { people: contacts(2) } });
+    expect(DEFAULT_PEOPLE_PROPAGATION_DELAY_MS).toBe(5 * 60_000);
+    const full = await fullSync(t);
+    t.clock.advance(60_000);
+    const created = await t.pp.people.createContact({ personFields: 'names', requestBody: { names: [{ givenName: 'Fresh' }] } });
+    const early = await t.pp.people.connections.list({ resourceName: 'people/me', personFields: 'names', syncToken: full.syncToken, requestSyncToken: true });
+    expect(early.data.connections).toBeUndefined();
+    // A plain listing is not a sync request: it has the new contact (and its token is cut before it).
+    const plain = await fullSync(t);
+    expect(plain.people.map((p) => p.resourceName)).toContain(created.data.resourceName);
+    t.clock.advance(DEFAULT_PEOPLE_PROPAGATION_DELAY_MS - 1);
+    const stillEarly = await t.pp.people.connections.list({ resourceName: 'people/me', personFields: 'names', syncToken: early.data.nextSyncToken!, requestSyncToken: true });
+    expect(stillEarly.data.connections).toBeUndefined();
+    t.clock.advance(1);
+    for (const token of [stillEarly.data.nextSyncToken!, plain.syncToken]) {
+      const later = await t.pp.people.connections.list({ resourceName: 'people/me', personFields: 'names', syncToken: token, requestSyncToken: true });
+      expect(later.data.connections!.map((p) => p.resourceName)).toEqual([created.data.resourceName]);
+    }
   });
 });
 
