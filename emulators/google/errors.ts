@@ -101,12 +101,22 @@ export function authError(api: Api, missing: boolean): GoogleError {
   });
 }
 
-/** The limiter's answer: Calendar/Gmail 403 userRateLimitExceeded (domain usageLimits), People 429. */
-export function rateLimited(api: Api): GoogleError {
+/**
+ * Retry-After on Calendar/Gmail rate-limit answers (403 userRateLimitExceeded / rateLimitExceeded and 429), in
+ * delta-seconds as Google's front end sends it. UNCERTAIN how consistently Google sends it; Nylas' error guide
+ * says to honour it. People's 429 (google.rpc style) carries none here.
+ */
+const retryAfter = (seconds: number) => ({ 'retry-after': String(Math.max(1, Math.ceil(seconds))) });
+/** Injected rate-limit faults say "try again in a second" (the limiter's answers say how long it really is). */
+export const INJECTED_RETRY_AFTER_S = 1;
+
+/** The limiter's answer: Calendar/Gmail 403 userRateLimitExceeded (domain usageLimits) with Retry-After, People 429. */
+export function rateLimited(api: Api, waitSeconds = 1): GoogleError {
   if (api === 'people') return peopleQuota();
   return v1Error(403, 'userRateLimitExceeded', api === 'gmail' ? 'User-rate limit exceeded.' : 'User Rate Limit Exceeded', {
     domain: 'usageLimits',
     status: 'PERMISSION_DENIED',
+    headers: retryAfter(waitSeconds),
   });
 }
 
@@ -155,9 +165,9 @@ export function faultError(api: Api, status: number): GoogleError {
   }
   switch (status) {
     case 403:
-      return v1Error(403, 'rateLimitExceeded', 'Rate Limit Exceeded', { domain: 'usageLimits' });
+      return v1Error(403, 'rateLimitExceeded', 'Rate Limit Exceeded', { domain: 'usageLimits', headers: retryAfter(INJECTED_RETRY_AFTER_S) });
     case 429:
-      return v1Error(429, 'rateLimitExceeded', 'Rate Limit Exceeded', { domain: 'usageLimits', status: 'RESOURCE_EXHAUSTED' });
+      return v1Error(429, 'rateLimitExceeded', 'Rate Limit Exceeded', { domain: 'usageLimits', status: 'RESOURCE_EXHAUSTED', headers: retryAfter(INJECTED_RETRY_AFTER_S) });
     case 500:
       return v1Error(500, 'backendError', 'Backend Error');
     case 503:

@@ -57,7 +57,8 @@ async function processRequest(deps: ServerDeps, req: IncomingMessage): Promise<O
     const auth = deps.api.tokens.check(req.headers.authorization);
     if (!auth.ok) return fail(authError(api, auth.missing));
     scopes = auth.scopes;
-    if (deps.limiter.take(auth.token!) > 0) return fail(rateLimited(api));
+    const wait = deps.limiter.take(auth.token!);
+    if (wait > 0) return fail(rateLimited(api, wait));
   }
 
   const fault = deps.faults.roll(key);

@@ -2,7 +2,7 @@
 import { people } from '@googleapis/people';
 import { afterEach, describe, expect, it } from 'vitest';
 import { seededRandom } from '../../../emulators/google/index.ts';
-import { gaxiosError, start, type Started } from './helpers.ts';
+import { gaxiosError, start, type HttpError, type Started } from './helpers.ts';
 
 let t: Started;
 afterEach(async () => {
@@ -127,6 +127,31 @@ describe('rate limiting', () => {
     expect(await outcome(t.pp.people.connections.list({ resourceName: 'people/me', personFields: 'names' }))).toBe('ok');
     t.emulator.setRateLimit(null);
     for (let i = 0; i < 5; i++) expect(await outcome(t.gm.users.getProfile({ userId: 'me' }))).toBe('ok');
+  });
+
+  /** gaxios hands fetch Headers (or a plain object, depending on its version). */
+  const retryAfterOf = (e: HttpError): string | undefined => {
+    const h = e.response!.headers;
+    return (typeof h?.get === 'function' ? h.get('retry-after') : h?.['retry-after']) ?? undefined;
+  };
+
+  it('Calendar rate-limit answers carry Retry-After: the limiter says how long until a token is back, injected 403/429 say one second', async () => {
+    t = await start({ rateLimit: { requestsPerSecond: 0.25, burst: 1 } });
+    expect(await outcome(t.cal.events.list({ calendarId: 'primary' }))).toBe('ok');
+    const limited = await gaxiosError(t.cal.events.list({ calendarId: 'primary' }));
+    expect(limited.status).toBe(403);
+    expect(retryAfterOf(limited)).toBe('4');
+    t.clock.advance(3000);
+    expect(retryAfterOf(await gaxiosError(t.cal.events.list({ calendarId: 'primary' })))).toBe('1');
+    t.emulator.setRateLimit(null);
+    for (const status of [403, 429]) {
+      t.emulator.setFaults({ rate: 1, statuses: [status], only: /^GET \/calendar\// });
+      const e = await gaxiosError(t.cal.events.list({ calendarId: 'primary' }));
+      expect([e.status, e.response!.data.error.errors[0].reason, retryAfterOf(e)]).toEqual([status, 'rateLimitExceeded', '1']);
+    }
+    // Other failures carry none.
+    t.emulator.setFaults({ rate: 1, statuses: [503], only: /^GET \/calendar\// });
+    expect(retryAfterOf(await gaxiosError(t.cal.events.list({ calendarId: 'primary' })))).toBeUndefined();
   });
 
   it('counts requests per endpoint key', async () => {
