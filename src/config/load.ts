@@ -2,6 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { z } from 'zod';
 import { presetDatasets } from '../datasets/index.ts';
+import { configFieldsOf, userDataset } from '../datasets/fromConfig.ts';
 import type { DatasetDescriptor } from '../datasets/types.ts';
 import { ConfigError } from './errors.ts';
 import { configFileSchema, type ConfigFile, type DatasetOverride } from './schema.ts';
@@ -132,15 +133,9 @@ export function loadConfig(opts: LoadConfigOptions = {}): Config {
   const overrides = file.datasets ?? {};
   if (nonEmpty(env.NOTIFY_WEBHOOK_URL)) checkHttpUrl('NOTIFY_WEBHOOK_URL', env.NOTIFY_WEBHOOK_URL!.trim());
   if (file.notifications?.webhookUrl) checkHttpUrl(`${configFile}: notifications.webhookUrl`, file.notifications.webhookUrl);
+  const datasets = resolveDatasets(overrides, env, configFile);
   for (const name of Object.keys(file.schedule?.datasets ?? {})) {
-    if (!presetDatasets.some((d) => d.name === name)) throw new ConfigError(`${configFile}: schedule.datasets.${name} is not a known dataset`);
-  }
-  for (const name of Object.keys(overrides)) {
-    if (!presetDatasets.some((d) => d.name === name)) {
-      throw new ConfigError(
-        `${configFile}: datasets.${name} is not a known dataset; known: ${presetDatasets.map((d) => d.name).join(', ')}`,
-      );
-    }
+    if (!datasets.some((d) => d.name === name)) throw new ConfigError(`${configFile}: schedule.datasets.${name} is not a known dataset`);
   }
 
   return {
@@ -189,11 +184,58 @@ export function loadConfig(opts: LoadConfigOptions = {}): Config {
       googleChannelToken: nonEmpty(env.GOOGLE_CALENDAR_WEBHOOK_TOKEN) ?? null,
       settleSeconds: file.webhooks?.settleSeconds ?? 5,
     },
-    datasets: distinctTables(presetDatasets.map((d) => applyOverride(d, overrides[d.name], env, configFile)), configFile),
+    datasets,
     logLevel,
     logFormat,
     configFile,
   };
+}
+
+/**
+ * The built-in datasets with their overrides, then the datasets defined in the config file, in
+ * its order. Every problem is one line; all of them are reported at once.
+ */
+function resolveDatasets(overrides: Record<string, DatasetOverride>, env: Record<string, string | undefined>, configFile: string | null): ResolvedDataset[] {
+  const problems: string[] = [];
+  const out: ResolvedDataset[] = [];
+  for (const d of presetDatasets) {
+    try {
+      out.push(applyOverride(d, overrides[d.name], env, configFile));
+    } catch (e) {
+      if (!(e instanceof ConfigError)) throw e;
+      problems.push(e.message);
+    }
+  }
+  for (const [name, o] of Object.entries(overrides)) {
+    if (presetDatasets.some((d) => d.name === name)) continue;
+    const lines = userDatasetProblems(name, o);
+    if (lines.length) {
+      problems.push(...lines.map((l) => `${configFile}: datasets.${name}${l}`));
+      continue;
+    }
+    const d = userDataset({ name, direction: o.direction!, table: o.table, fields: o.fields!, rowIdProperty: o.rowIdProperty });
+    out.push({ ...d, databaseId: nonEmpty(env[d.databaseIdEnv]) ?? o.databaseId ?? null, enabled: o.enabled ?? true, adopt: o.adopt ?? false });
+  }
+  if (problems.length) throw new ConfigError(problems.join('\n'));
+  return distinctTables(out, configFile);
+}
+
+/** Why a dataset the config defines (a name that is not built in) cannot be synced; '' lines lead with the key. */
+function userDatasetProblems(name: string, o: DatasetOverride): string[] {
+  const lines: string[] = [];
+  const builtIn = presetDatasets.map((d) => d.name).join(', ');
+  if (!/^[a-z][a-z0-9_]{0,40}$/.test(name)) {
+    return [`: a dataset's name must be lower-case letters, digits and underscores, starting with a letter (built-in datasets: ${builtIn})`];
+  }
+  if (!o.direction) lines.push(` is not a known dataset (built in: ${builtIn}); to define your own, give direction ("notion-to-postgres" or "two-way"), databaseId, table and fields`);
+  if (!o.fields || Object.keys(o.fields).length === 0) {
+    if (o.direction) lines.push('.fields: is missing: map at least one column to a Notion property, e.g. { "name": { "property": "Name" } }');
+  }
+  if (o.properties) lines.push('.properties: applies to built-in datasets; a dataset of your own names its properties in fields.<column>.property');
+  if (o.columns) lines.push('.columns: applies to built-in datasets; a dataset of your own names its columns by the keys of fields');
+  if (o.rowIdProperty && o.direction !== 'two-way') lines.push('.rowIdProperty: applies to two-way datasets only');
+  if (o.direction === 'two-way') lines.push('.direction: two-way datasets of your own are not synced yet in this release; use "notion-to-postgres"');
+  return lines;
 }
 
 function applyOverride(
@@ -208,14 +250,36 @@ function applyOverride(
       throw new ConfigError(`${configFile}: datasets.${d.name} has no field "${key}"; fields: ${[...known].join(', ')}`);
     }
   }
+  if (o?.direction) {
+    throw new ConfigError(`${configFile}: datasets.${d.name}.direction: ${d.name} is built in and syncs ${d.pattern === 'two-way' ? 'two-way' : d.pattern === 'one-way' ? 'notion-to-postgres' : 'from Google'}; direction applies to datasets you define`);
+  }
+  const fields = d.fields.map((f) => ({
+    ...f,
+    property: o?.properties?.[f.field] ?? f.property,
+    column: o?.columns?.[f.field] ?? f.column,
+  }));
+  if (o?.fields && d.pattern !== 'one-way' && d.pattern !== 'two-way') {
+    throw new ConfigError(`${configFile}: datasets.${d.name}.fields: ${d.name} comes from Google, not from a Notion database; extra fields apply to Notion datasets`);
+  }
+  if (o?.fields && d.pattern === 'two-way') {
+    // The two-way engine does not read or write config fields yet: refused rather than silently ignored.
+    throw new ConfigError(`${configFile}: datasets.${d.name}.fields: extra fields on two-way datasets (${d.name}) are not synced yet; only one-way datasets (books, highlights, your own notion-to-postgres ones) take them in this release`);
+  }
+  const taken = new Map<string, string>();
+  for (const f of fields) {
+    taken.set(f.column, `the column of its field ${f.field}`);
+    if (f.endColumn) taken.set(f.endColumn, `the end column of its field ${f.field}`);
+  }
+  for (const c of d.extraColumns ?? []) taken.set(c.column, 'one of its own columns');
+  for (const column of Object.keys(o?.fields ?? {})) {
+    const clash = taken.get(column);
+    if (clash) throw new ConfigError(`${configFile}: datasets.${d.name}.fields.${column}: "${column}" is already ${clash} in ${d.name}; give the extra field another key`);
+  }
   return {
     ...d,
     table: o?.table ?? d.table,
-    fields: d.fields.map((f) => ({
-      ...f,
-      property: o?.properties?.[f.field] ?? f.property,
-      column: o?.columns?.[f.field] ?? f.column,
-    })),
+    fields,
+    configFields: configFieldsOf(o?.fields),
     rowIdProperty: d.rowIdProperty ? (o?.rowIdProperty ?? d.rowIdProperty) : undefined,
     databaseId: nonEmpty(env[d.databaseIdEnv]) ?? o?.databaseId ?? null,
     enabled: o?.enabled ?? true,
@@ -285,10 +349,13 @@ function readConfigFile(path: string | undefined, cwd: string, explicit: boolean
   }
   const parsed = configFileSchema.safeParse(raw);
   if (!parsed.success) {
-    const issue = parsed.error.issues[0]!;
-    const where = issue.path.join('.') || '(top level)';
-    const what = issue.code === 'unrecognized_keys' ? `unknown key(s) ${issue.keys.join(', ')}` : issue.message;
-    throw new ConfigError(`config file ${full}: ${where}: ${what}`);
+    // One line per problem, each with its path, so a config with three mistakes is fixed in one go.
+    const lines = parsed.error.issues.map((issue) => {
+      const where = issue.path.join('.') || '(top level)';
+      const what = issue.code === 'unrecognized_keys' ? `unknown key(s) ${issue.keys.join(', ')}` : issue.message;
+      return `config file ${full}: ${where}: ${what}`;
+    });
+    throw new ConfigError(lines.join('\n'));
   }
   return { file: parsed.data, path: full };
 }

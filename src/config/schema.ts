@@ -18,7 +18,35 @@ const identifier = z
   .string()
   .regex(/^[a-z_][a-z0-9_]{0,62}$/, 'must be a lower-case SQL identifier (letters, digits, underscore; at most 63 characters)');
 
-/** Per-dataset overrides in the config file. Unknown keys are errors, so typos never pass silently. */
+/** Columns every dataset table has (src/store/datasetTables.ts): a field cannot take their names. */
+export const STANDARD_COLUMN_NAMES = ['id', 'notion_page_id', 'notion_updated_at', 'last_sync_source', 'created_at', 'updated_at', 'deleted_at'] as const;
+
+/** Column types a field's `type` may name (whether the property's kind fits is checked once its schema is read). */
+export const FIELD_COLUMN_TYPES = ['text', 'numeric', 'boolean', 'date', 'timestamptz', 'text[]', 'uuid[]', 'jsonb'] as const;
+
+/** One extra field: the key is its column, `property` the Notion property, `type` overrides the column type. */
+export const fieldSchema = z
+  .object({
+    property: z.string().min(1),
+    type: z.enum(FIELD_COLUMN_TYPES).optional(),
+  })
+  .strict();
+
+const fieldsSchema = z.record(z.string(), fieldSchema).superRefine((fields, ctx) => {
+  for (const key of Object.keys(fields)) {
+    if (!/^[a-z_][a-z0-9_]{0,62}$/.test(key)) {
+      ctx.addIssue({ code: 'custom', path: [key], message: 'a field\'s key is its column: a lower-case SQL identifier (letters, digits, underscore; at most 63 characters)' });
+    } else if ((STANDARD_COLUMN_NAMES as readonly string[]).includes(key)) {
+      ctx.addIssue({ code: 'custom', path: [key], message: `"${key}" is one of the standard columns every dataset table has (${STANDARD_COLUMN_NAMES.join(', ')}); give the field another key` });
+    }
+  }
+});
+
+/**
+ * Per-dataset settings in the config file: overrides of a built-in dataset, or (under any other
+ * name) a dataset of your own with databaseId, direction, table and fields. Unknown keys are
+ * errors, so typos never pass silently.
+ */
 export const datasetOverrideSchema = z
   .object({
     databaseId: z.string().min(1).optional(),
@@ -36,6 +64,10 @@ export const datasetOverrideSchema = z
      * refuses to touch such a table.
      */
     adopt: z.boolean().optional(),
+    /** A dataset of your own: notion-to-postgres (Postgres a read-only copy) or two-way. */
+    direction: z.enum(['notion-to-postgres', 'two-way']).optional(),
+    /** column → { property, type? }: extra fields of a built-in dataset, or every field of your own. */
+    fields: fieldsSchema.optional(),
   })
   .strict();
 
@@ -111,3 +143,4 @@ export const configFileSchema = z
 
 export type ConfigFile = z.infer<typeof configFileSchema>;
 export type DatasetOverride = z.infer<typeof datasetOverrideSchema>;
+export type FieldConfig = z.infer<typeof fieldSchema>;

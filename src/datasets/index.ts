@@ -9,7 +9,7 @@ import { meetings } from './meetings.ts';
 import { reflections } from './reflections.ts';
 import { tasks } from './tasks.ts';
 
-export type { ColumnDef, DatasetDescriptor, FieldDef, FieldKind, IndexDef, SyncPattern } from './types.ts';
+export type { ColumnDef, ConfigField, DatasetDescriptor, FieldDef, FieldKind, IndexDef, SyncPattern } from './types.ts';
 
 /**
  * The registry of built-in datasets. Adding a dataset is adding one descriptor file here.

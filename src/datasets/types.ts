@@ -1,19 +1,8 @@
+import type { NotionKind } from './fieldKinds.ts';
 import type { ColumnType } from '../store/types.ts';
 
-/** Notion property types a dataset field can map to (the writable ones the presets use). */
-export type FieldKind =
-  | 'title'
-  | 'rich_text'
-  | 'number'
-  | 'select'
-  | 'multi_select'
-  | 'status'
-  | 'date'
-  | 'checkbox'
-  | 'url'
-  | 'email'
-  | 'phone_number'
-  | 'relation';
+/** Notion property types a dataset field can map to: every kind of src/datasets/fieldKinds.ts. */
+export type FieldKind = NotionKind;
 
 /**
  * One field of a dataset, declared once and used in both directions:
@@ -42,6 +31,22 @@ export interface FieldDef {
    * phones, Notion owns company, notes and tags). Unset: the newer edit wins.
    */
   owner?: 'notion' | 'google';
+  /**
+   * Defined in the config file (`datasets.<name>.fields`): read through the kind table
+   * (fieldKinds.ts), dates as their start. Built-in fields keep their own reading (date ranges).
+   */
+  configured?: boolean;
+  /** The property's id in the data source, when its schema was read: a rename keeps it, so drift can say "renamed to …". */
+  propertyId?: string;
+}
+
+/** A field from the config file before the data source's schema says what kind it is. */
+export interface ConfigField {
+  /** The key in the config: the column, and the field's name. */
+  column: string;
+  property: string;
+  /** The config's `type`, overriding the column type the kind implies. */
+  type?: ColumnType;
 }
 
 /**
@@ -88,4 +93,12 @@ export interface DatasetDescriptor {
   extraColumns?: ColumnDef[];
   /** Indexes besides the standard ones. */
   indexes?: IndexDef[];
+  /**
+   * Fields from the config file (`datasets.<name>.fields`), resolved into `fields` once the data
+   * source's schema is known (src/datasets/fromConfig.ts); until then only those with a `type`
+   * have a column in the table.
+   */
+  configFields?: ConfigField[];
+  /** Defined in the config file rather than built in. */
+  userDefined?: boolean;
 }
