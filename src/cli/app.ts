@@ -67,6 +67,7 @@ function notionNotConfigured(): NotionConnector {
   return {
     resolveDataSource: fail,
     queryPages: () => ({ [Symbol.asyncIterator]: () => ({ next: fail }) }),
+    samplePages: fail,
     retrievePage: fail,
     createPage: fail,
     updatePage: fail,

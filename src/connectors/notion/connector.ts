@@ -129,7 +129,15 @@ export function createNotionConnector(opts: NotionConnectorOptions): NotionConne
     if (!isFullDataSource(dataSource)) {
       throw new NotionSyncError({ kind: 'auth', retryable: false, message: `Notion returned only a partial data source ${dataSourceId}: give the integration the "read content" capability` });
     }
-    return toDataSourceInfo(dataSource, databaseId);
+    const info = toDataSourceInfo(dataSource, databaseId);
+    return database ? { ...info, dataSources: database.data_sources.map((s) => ({ id: s.id, name: s.name })) } : info;
+  }
+
+  async function samplePages(dataSourceId: string, limit: number): Promise<NotionPage[]> {
+    const data_source_id = requireDashedId(dataSourceId, 'data source id');
+    const page_size = Math.max(1, Math.min(PAGE_SIZE, Math.floor(limit)));
+    const response = await call('read', 'POST /v1/data_sources/:id/query', () => client.dataSources.query({ data_source_id, page_size }));
+    return response.results.filter((row) => isFullPage(row as Parameters<typeof isFullPage>[0])) as unknown as NotionPage[];
   }
 
   async function* queryPages(dataSourceId: string, options: QueryOptions = {}): AsyncGenerator<NotionPage> {
@@ -224,6 +232,7 @@ export function createNotionConnector(opts: NotionConnectorOptions): NotionConne
   return {
     resolveDataSource,
     queryPages,
+    samplePages,
     retrievePage,
     createPage,
     updatePage,

@@ -37,6 +37,8 @@ export interface DataSourceInfo {
   title: string;
   /** Schema: property name → { id, type, ... } */
   properties: Record<string, { id: string; name: string; type: string; [k: string]: any }>;
+  /** Every data source of the database, when it was resolved from a database id (the first one is the one used). */
+  dataSources?: Array<{ id: string; name: string }>;
 }
 
 /** Who a token acts as: the integration's bot user and its workspace. */
@@ -101,6 +103,11 @@ export interface NotionConnector {
    * completed through the property-item endpoint before the page is yielded (has_more then false).
    */
   queryPages(dataSourceId: string, options?: QueryOptions): AsyncIterable<NotionPage>;
+  /**
+   * The first `limit` (at most 100) pages of one query, in Notion's order, as returned: one request,
+   * nothing completed past 25 references. For looking at what values look like (jarvis-sync inspect).
+   */
+  samplePages(dataSourceId: string, limit: number): Promise<NotionPage[]>;
   /** null when Notion answers 404 object_not_found. Trashed pages are returned with in_trash: true. */
   retrievePage(pageId: string): Promise<NotionPage | null>;
   /**
