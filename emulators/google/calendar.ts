@@ -311,6 +311,13 @@ export class CalendarStore {
 
   // ---- reads -------------------------------------------------------------------------------------
 
+  /** The calendar, or Calendar's 404 (e.g. events.watch on an unknown calendar). */
+  get404(calendarId: string): CalendarData {
+    const cal = this.calendar(calendarId);
+    if (!cal) throw notFound();
+    return cal;
+  }
+
   /** events.get: a stored event (cancelled ones too) or a generated instance. */
   get(calendarId: string, eventId: string): CalendarEvent {
     const cal = this.calendar(calendarId);

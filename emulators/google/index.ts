@@ -45,8 +45,11 @@ export function createGoogleEmulator(opts: GoogleEmulatorOptions = {}): GoogleEm
     throw new Error('emptyPageEvery must be an integer ≥ 2');
   }
   const seq = new Sequence();
+  const calendarStore = new CalendarStore(seq, clock, userEmail, { horizonMs, emptyPageEvery: opts.emptyPageEvery ?? null });
+  const push = new CalendarPush(clock, (id) => calendarStore.resolveId(id));
   const api: ApiContext = {
-    calendar: new CalendarStore(seq, clock, userEmail, { horizonMs, emptyPageEvery: opts.emptyPageEvery ?? null }),
+    calendar: calendarStore,
+    push,
     gmail: new GmailStore(clock, userEmail, horizonMs, new IdSource(0x6d61696c)),
     people: new PeopleStore(seq, clock, new IdSource(0x70706c), userEmail, { horizonMs, propagationDelayMs: opts.propagationDelayMs ?? DEFAULT_PEOPLE_PROPAGATION_DELAY_MS }),
     tokens: new TokenIssuer(clock, {
@@ -63,8 +66,6 @@ export function createGoogleEmulator(opts: GoogleEmulatorOptions = {}): GoogleEm
   const counts = new Map<string, number>();
   const handle = createRequestHandler({ api, clock, limiter, faults, counts });
 
-
-  const push = new CalendarPush();
   const http = new EmulatorServer('Google', handle);
   const emulator: GoogleEmulator = {
     setCalendarWatch: (watch) => push.set(watch),
@@ -83,12 +84,12 @@ export function createGoogleEmulator(opts: GoogleEmulatorOptions = {}): GoogleEm
     calendar: {
       upsertEvent: (calendarId, event) => {
         const out = structuredClone(api.calendar.upsert(calendarId, event).event);
-        push.changed();
+        push.changed(calendarId);
         return out;
       },
       cancelEvent: (calendarId, id) => {
         api.calendar.cancel(calendarId, id);
-        push.changed();
+        push.changed(calendarId);
       },
       getEvent: (calendarId, id) => api.calendar.controlGet(calendarId, id),
       listEvents: (calendarId, o = {}) => api.calendar.controlList(calendarId, o.includeCancelled === true),

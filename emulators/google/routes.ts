@@ -4,6 +4,7 @@
  * Paths are the real ones, which the official clients keep when given `rootUrl`.
  */
 import type { CalendarStore } from './calendar.ts';
+import type { CalendarPush } from './calendarPush.ts';
 import type { Api } from './errors.ts';
 import type { GmailStore } from './gmail.ts';
 import type { PeopleStore } from './people.ts';
@@ -11,6 +12,7 @@ import { GMAIL_METADATA_SCOPE, type TokenIssuer } from './oauth.ts';
 
 export interface ApiContext {
   calendar: CalendarStore;
+  push: CalendarPush;
   gmail: GmailStore;
   people: PeopleStore;
   tokens: TokenIssuer;
@@ -34,8 +36,12 @@ export interface Route {
   api: Api;
   /** Writes are not applied when a fault hits them (unless commitThenFail). */
   write: boolean;
+  /** NO_CONTENT answers 204 with an empty body. */
   handler: (ctx: ApiContext, req: ApiRequest) => Record<string, any>;
 }
+
+/** A handler's "204 No Content" (channels.stop). */
+export const NO_CONTENT: Record<string, never> = Object.freeze({});
 
 const SEG = '([^/]+)';
 /** People paths put a verb after a colon, which some clients percent-encode. */
@@ -58,6 +64,25 @@ export const ROUTES: Route[] = [
     api: 'calendar',
     write: false,
     handler: (ctx, req) => ctx.calendar.list(req.params[0]!, req.query),
+  },
+  {
+    method: 'POST',
+    pattern: new RegExp(`^/calendar/v3/calendars/${SEG}/events/watch$`),
+    key: 'POST /calendar/v3/calendars/:id/events/watch',
+    api: 'calendar',
+    write: true,
+    handler: (ctx, req) => {
+      ctx.calendar.get404(req.params[0]!);
+      return ctx.push.watch(req.params[0]!, req.body);
+    },
+  },
+  {
+    method: 'POST',
+    pattern: /^\/calendar\/v3\/channels\/stop$/,
+    key: 'POST /calendar/v3/channels/stop',
+    api: 'calendar',
+    write: true,
+    handler: (ctx, req) => (ctx.push.stop(req.body), NO_CONTENT),
   },
   {
     method: 'GET',

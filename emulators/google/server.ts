@@ -8,7 +8,7 @@ import type { Clock } from '../../src/lib/clock.ts';
 import { authError, faultError, GoogleError, rateLimited, rpcError, unknownRoute, v1Error, type Api } from './errors.ts';
 import type { FaultInjector } from './faults.ts';
 import type { RateLimiter } from './rate-limit.ts';
-import { apiForPath, matchRoute, type ApiContext } from './routes.ts';
+import { apiForPath, matchRoute, NO_CONTENT, type ApiContext } from './routes.ts';
 
 export const MAX_BODY_BYTES = 1024 * 1024;
 
@@ -77,7 +77,7 @@ async function processRequest(deps: ServerDeps, req: IncomingMessage): Promise<O
       form: isForm ? new URLSearchParams(raw) : formFromJson(raw),
       scopes,
     });
-    outcome = { status: 200, body: result };
+    outcome = result === NO_CONTENT ? { status: 204, body: '' } : { status: 200, body: result };
   } catch (err) {
     if (!(err instanceof GoogleError)) throw err;
     outcome = fail(err);
@@ -147,6 +147,11 @@ function send(req: IncomingMessage, res: ServerResponse, outcome: Outcome): void
     return;
   }
   if (res.headersSent || res.destroyed) return;
+  if (outcome.status === 204) {
+    res.writeHead(204, { vary: 'Origin, X-Origin, Referer', 'cache-control': 'private' });
+    res.end();
+    return;
+  }
   const isText = typeof outcome.body === 'string';
   const payload = isText ? (outcome.body as string) : JSON.stringify(outcome.body);
   res.writeHead(outcome.status, {
