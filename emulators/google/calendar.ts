@@ -10,7 +10,7 @@ import { ChangeLog, type Sequence } from './changelog.ts';
 import { badRequestV1, v1Error } from './errors.ts';
 import { calendarEtag, eventIdFrom } from './ids.ts';
 import { expand, parseRecurrence, RecurrenceError, seriesStart, stampOf, type Occurrence, type Recurrence, type SeriesStart } from './rrule.ts';
-import { DAY_MS, dateMs, formatInZone, isDate, isoUtc, isValidTimeZone, msDate, parseEventDateTime, parseRfc3339 } from './time.ts';
+import { DAY_MS, formatInZone, isDate, isoUtc, isValidTimeZone, parseEventDateTime, parseRfc3339, zonedDate, zoneMidnight } from './time.ts';
 import { compareKeys, decodeToken, encodeToken, fingerprint, firstAfter, ResultCache } from './tokens.ts';
 import type { CalendarEvent } from './types.ts';
 
@@ -44,14 +44,22 @@ export class CalendarData {
   nextOrd = 0;
   /** Latest `updated` of any event (the collection's `updated`). */
   maxUpdated = 0;
-  /** UNCERTAIN: calendars here are all in UTC (all-day dates and the response timeZone use it). */
-  readonly timeZone = 'UTC';
-  constructor(readonly id: string) {}
+  /**
+   * The calendar's IANA time zone (calendars.get, calendarList, the events.list default timeZone): all-day
+   * events and all-day series run midnight to midnight in it. Set with the calendarTimeZone option, the seed's
+   * calendarTimeZones or calendar.setTimeZone.
+   */
+  timeZone: string;
+  constructor(readonly id: string, timeZone = 'UTC') {
+    this.timeZone = timeZone;
+  }
 }
 
 export interface CalendarOptions {
   horizonMs: number;
   emptyPageEvery: number | null;
+  /** The zone of calendars the store creates (the user's zone). Default UTC. */
+  defaultTimeZone?: string;
 }
 
 interface SyncToken {
@@ -97,6 +105,19 @@ function tombstone(rec: EventRecord, ev: CalendarEvent): CalendarEvent {
   return t;
 }
 
+/**
+ * An event as a response in another zone: timed start/end/originalStartTime carry that zone's offset (the
+ * same instant); their own timeZone field and all-day dates are untouched.
+ */
+function inZone(ev: CalendarEvent, tz: string): CalendarEvent {
+  const out = structuredClone(ev);
+  for (const t of [out.start, out.end, out.originalStartTime]) {
+    const ms = t?.dateTime ? parseRfc3339(t.dateTime) : null;
+    if (t && ms !== null) t.dateTime = formatInZone(ms, tz);
+  }
+  return out;
+}
+
 export class CalendarStore {
   readonly calendars = new Map<string, CalendarData>();
   private readonly cache = new ResultCache<Item[]>(16);
@@ -109,7 +130,44 @@ export class CalendarStore {
     readonly userEmail: string,
     private readonly opts: CalendarOptions,
   ) {
-    this.calendars.set(userEmail, new CalendarData(userEmail));
+    this.calendars.set(userEmail, new CalendarData(userEmail, opts.defaultTimeZone));
+  }
+
+  /** Moves a calendar to another zone: its all-day events and series are re-placed in it. */
+  setTimeZone(calendarId: string, tz: string): void {
+    if (!isValidTimeZone(tz)) throw new Error(`setTimeZone: unknown time zone ${tz}`);
+    const cal = this.calendar(calendarId, true)!;
+    cal.timeZone = tz;
+    for (const rec of cal.events.values()) {
+      if (rec.ghost || !rec.event.start) continue;
+      this.deriveTimes(rec, rec.event, cal);
+      if (rec.masterId && rec.event.originalStartTime) rec.originalStartMs = this.timeOf(rec.event.originalStartTime, cal.events.get(rec.masterId)?.series?.tz ?? cal.timeZone, 'originalStartTime');
+    }
+    this.cache.clear();
+  }
+
+  /** calendars.get / calendarList entries: the calendar's own fields. */
+  describe(calendarId: string, asListEntry: boolean): Record<string, unknown> {
+    const cal = this.get404(calendarId);
+    const out: Record<string, unknown> = {
+      kind: asListEntry ? 'calendar#calendarListEntry' : 'calendar#calendar',
+      etag: `"c${cal.id.length.toString(32)}${cal.timeZone.length.toString(32)}"`,
+      id: cal.id,
+      summary: cal.id,
+      timeZone: cal.timeZone,
+      conferenceProperties: { allowedConferenceSolutionTypes: ['hangoutsMeet'] },
+    };
+    if (asListEntry) {
+      Object.assign(out, { accessRole: 'owner', defaultReminders: [{ method: 'popup', minutes: 10 }], backgroundColor: '#9fe1e7', foregroundColor: '#000000', colorId: '14', selected: true });
+      if (cal.id === this.userEmail) out.primary = true;
+    }
+    return out;
+  }
+
+  /** calendarList.list: every calendar of the account, primary first (one page). */
+  calendarList(): Record<string, unknown> {
+    const ids = [this.userEmail, ...[...this.calendars.keys()].filter((id) => id !== this.userEmail)];
+    return { kind: 'calendar#calendarList', etag: `"l${this.seq.current.toString(32)}"`, nextSyncToken: `CAL.l.${this.seq.current}`, items: ids.map((id) => this.describe(id, true)) };
   }
 
   resolveId(calendarId: string): string {
@@ -120,7 +178,7 @@ export class CalendarStore {
     const id = this.resolveId(calendarId);
     let cal = this.calendars.get(id);
     if (!cal && create) {
-      cal = new CalendarData(id);
+      cal = new CalendarData(id, this.opts.defaultTimeZone);
       this.calendars.set(id, cal);
     }
     return cal;
@@ -140,7 +198,7 @@ export class CalendarStore {
     if (!id && patch.recurringEventId && patch.originalStartTime) {
       const master = cal.events.get(patch.recurringEventId);
       if (!master?.series) throw new Error(`upsertEvent: ${patch.recurringEventId} is not a recurring event in ${cal.id}`);
-      id = `${master.id}_${stampOf(master.allDay, this.timeOf(patch.originalStartTime, master.series.tz, 'originalStartTime'))}`;
+      id = `${master.id}_${stampOf(master.allDay, this.timeOf(patch.originalStartTime, master.series.tz, 'originalStartTime'), master.series.tz)}`;
     }
     const existing = id ? cal.events.get(id) : undefined;
     let base: CalendarEvent;
@@ -222,7 +280,8 @@ export class CalendarStore {
   }
 
   private timeOf(t: CalendarEvent['start'], tz: string, what: string): number {
-    if (t?.date && isDate(t.date)) return dateMs(t.date);
+    // An all-day date starts at midnight in the calendar's zone.
+    if (t?.date && isDate(t.date)) return zoneMidnight(t.date, tz);
     const ms = t?.dateTime ? parseEventDateTime(t.dateTime, t.timeZone ?? tz) : null;
     if (ms === null) throw new Error(`upsertEvent: invalid ${what} ${JSON.stringify(t)}`);
     return ms;
@@ -272,7 +331,7 @@ export class CalendarStore {
 
   private findOccurrence(master: EventRecord, stamp: string): Occurrence | null {
     const at = stamp.length === 8
-      ? dateMs(`${stamp.slice(0, 4)}-${stamp.slice(4, 6)}-${stamp.slice(6, 8)}`)
+      ? zoneMidnight(`${stamp.slice(0, 4)}-${stamp.slice(4, 6)}-${stamp.slice(6, 8)}`, master.series!.tz)
       : Date.parse(`${stamp.slice(0, 4)}-${stamp.slice(4, 6)}-${stamp.slice(6, 8)}T${stamp.slice(9, 11)}:${stamp.slice(11, 13)}:${stamp.slice(13, 15)}Z`);
     const hits = expand(master.rec!, master.series!, { from: at, to: at + 1 }, 1);
     return hits[0]?.stamp === stamp ? hits[0] : null;
@@ -282,7 +341,7 @@ export class CalendarStore {
   private instanceEvent(master: EventRecord, occ: Occurrence): CalendarEvent {
     const tz = master.series!.tz;
     const m = master.event;
-    const when = (ms: number) => (master.allDay ? { date: msDate(ms) } : { dateTime: formatInZone(ms, tz), timeZone: tz });
+    const when = (ms: number) => (master.allDay ? { date: zonedDate(ms, tz) } : { dateTime: formatInZone(ms, tz), timeZone: tz });
     const ev: CalendarEvent = { ...m, id: `${master.id}_${occ.stamp}`, recurringEventId: master.id, originalStartTime: when(occ.startMs), start: when(occ.startMs), end: when(occ.endMs) };
     delete ev.recurrence;
     return ev;
@@ -359,6 +418,9 @@ export class CalendarStore {
       throw v1Error(400, 'timeRangeEmpty', 'The specified time range is empty.', { domain: 'calendar', location: 'timeMax', locationType: 'parameter' });
     }
     const updatedMin = time('updatedMin');
+    // "Time zone used in the response. The default is the time zone of the calendar."
+    const responseTz = q.get('timeZone');
+    if (responseTz !== null && !isValidTimeZone(responseTz)) throw badRequestV1(`Invalid time zone definition for parameter timeZone: ${responseTz}`, 'invalid', { location: 'timeZone', locationType: 'parameter' }); // UNCERTAIN wording
     if (orderBy !== null && orderBy !== 'startTime' && orderBy !== 'updated') throw badRequestV1(`Invalid value for orderBy: ${orderBy}`);
     if (orderBy === 'startTime' && !singleEvents) throw v1Error(400, 'badRequest', 'The requested ordering is not available for the particular query.');
     let maxResults = 250;
@@ -376,7 +438,7 @@ export class CalendarStore {
       if (sync.s < this.seq.barrier || now - sync.t > this.opts.horizonMs) throw fullSyncRequired();
     }
 
-    const fp = fingerprint([cal.id, singleEvents, showDeletedParam ?? null, timeMin, timeMax, orderBy, updatedMin, q.get('q'), q.get('iCalUID'), q.getAll('eventTypes'), syncRaw]);
+    const fp = fingerprint([cal.id, singleEvents, showDeletedParam ?? null, timeMin, timeMax, orderBy, updatedMin, q.get('q'), q.get('iCalUID'), q.getAll('eventTypes'), syncRaw, responseTz]);
     const pageRaw = q.get('pageToken');
     let page: PageToken | null = null;
     if (pageRaw !== null) {
@@ -398,7 +460,7 @@ export class CalendarStore {
       summary: cal.id,
       description: '',
       updated: isoUtc(cal.maxUpdated || now),
-      timeZone: cal.timeZone,
+      timeZone: responseTz ?? cal.timeZone,
       accessRole: 'owner',
       defaultReminders: [{ method: 'popup', minutes: 10 }],
     };
@@ -417,7 +479,7 @@ export class CalendarStore {
     } else {
       body.nextSyncToken = encodeToken(SYNC_PREFIX, { c: cal.id, s: snapshot, t: now, w: window } satisfies SyncToken);
     }
-    body.items = slice.map((i) => structuredClone(i.ev));
+    body.items = slice.map((i) => (responseTz === null ? structuredClone(i.ev) : inZone(i.ev, responseTz)));
     return body;
   }
 

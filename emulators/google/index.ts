@@ -15,6 +15,7 @@ import { FaultInjector } from './faults.ts';
 import { GmailStore } from './gmail.ts';
 import { IdSource, seededRandom } from './ids.ts';
 import { TokenIssuer } from './oauth.ts';
+import { isValidTimeZone } from './time.ts';
 import { PeopleStore } from './people.ts';
 import { RateLimiter } from './rate-limit.ts';
 import type { ApiContext } from './routes.ts';
@@ -45,7 +46,8 @@ export function createGoogleEmulator(opts: GoogleEmulatorOptions = {}): GoogleEm
     throw new Error('emptyPageEvery must be an integer ≥ 2');
   }
   const seq = new Sequence();
-  const calendarStore = new CalendarStore(seq, clock, userEmail, { horizonMs, emptyPageEvery: opts.emptyPageEvery ?? null });
+  if (opts.calendarTimeZone !== undefined && !isValidTimeZone(opts.calendarTimeZone)) throw new Error(`calendarTimeZone: unknown time zone ${opts.calendarTimeZone}`);
+  const calendarStore = new CalendarStore(seq, clock, userEmail, { horizonMs, emptyPageEvery: opts.emptyPageEvery ?? null, defaultTimeZone: opts.calendarTimeZone });
   const push = new CalendarPush(clock, (id) => calendarStore.resolveId(id));
   const api: ApiContext = {
     calendar: calendarStore,
@@ -93,6 +95,7 @@ export function createGoogleEmulator(opts: GoogleEmulatorOptions = {}): GoogleEm
       },
       getEvent: (calendarId, id) => api.calendar.controlGet(calendarId, id),
       listEvents: (calendarId, o = {}) => api.calendar.controlList(calendarId, o.includeCancelled === true),
+      setTimeZone: (calendarId, tz) => api.calendar.setTimeZone(calendarId, tz),
     },
     gmail: {
       addMessage: (m) => api.gmail.controlView(api.gmail.add(m)),

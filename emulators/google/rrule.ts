@@ -5,7 +5,7 @@
  * event's time zone, so a 09:00 Europe/Berlin series stays at 09:00 across DST.
  * Anything else (RDATE, EXRULE, BYSETPOS, BYHOUR, ...) is rejected with a clear error.
  */
-import { DAY_MS, dateMs, fromZoned, isValidTimeZone, msDate, zoned } from './time.ts';
+import { DAY_MS, dateMs, fromZoned, isValidTimeZone, msDate, zoned, zonedDate, zoneMidnight } from './time.ts';
 
 export class RecurrenceError extends Error {}
 
@@ -47,7 +47,8 @@ export interface Occurrence {
 }
 
 const compactUtc = (ms: number) => new Date(ms).toISOString().replace(/[-:]/g, '').replace(/\.\d+/, '');
-export const stampOf = (allDay: boolean, ms: number) => (allDay ? msDate(ms).replace(/-/g, '') : compactUtc(ms));
+/** All-day stamps are the instance's day in the calendar's zone `tz`. */
+export const stampOf = (allDay: boolean, ms: number, tz = 'UTC') => (allDay ? zonedDate(ms, tz).replace(/-/g, '') : compactUtc(ms));
 
 function parseStamp(value: string, params: Record<string, string>, seriesTz: string, allDay: boolean): string {
   const m = /^(\d{4})(\d{2})(\d{2})(?:T(\d{2})(\d{2})(\d{2})(Z)?)?$/.exec(value.trim());
@@ -253,8 +254,9 @@ export function expand(rec: Recurrence, start: SeriesStart, window: { from: numb
   for (const day of candidates(rec, startDay, skipTo)) {
     if (++steps > MAX_STEPS) break;
     const w = ymd(day);
+    // All-day instances run from midnight to midnight in the calendar's zone (DST days are 23 or 25 hours).
     const startMs = start.allDay
-      ? day * DAY_MS
+      ? zoneMidnight(msDate(day * DAY_MS), start.tz)
       : fromZoned({ year: w.year, month: w.month, day: w.day, hour: start.hour, minute: start.minute, second: start.second }, start.tz);
     if (rec.until) {
       if ('ms' in rec.until ? startMs > rec.until.ms : msDate(day * DAY_MS) > rec.until.date) break;
@@ -262,11 +264,11 @@ export function expand(rec: Recurrence, start: SeriesStart, window: { from: numb
     counted++;
     if (rec.count !== undefined && counted > rec.count) break;
     if (startMs >= window.to) break;
-    const stamp = stampOf(start.allDay, startMs);
+    const stamp = start.allDay ? msDate(day * DAY_MS).replace(/-/g, '') : stampOf(false, startMs);
     if (rec.exdates.has(stamp)) continue;
-    const endMs = startMs + start.durationMs;
+    const endMs = start.allDay ? zoneMidnight(msDate((day + Math.round(start.durationMs / DAY_MS)) * DAY_MS), start.tz) : startMs + start.durationMs;
     if (endMs <= window.from) continue;
-    out.push({ stamp, startMs, endMs, date: start.allDay ? msDate(startMs) : undefined });
+    out.push({ stamp, startMs, endMs, date: start.allDay ? msDate(day * DAY_MS) : undefined });
     if (out.length >= limit) break;
   }
   return out;
@@ -274,7 +276,7 @@ export function expand(rec: Recurrence, start: SeriesStart, window: { from: numb
 
 /** The wall-clock start of a series from an event's start (dateTime + timeZone, or date). */
 export function seriesStart(startMs: number, endMs: number, allDay: boolean, tz: string): SeriesStart {
-  if (allDay) return { allDay, date: msDate(startMs), hour: 0, minute: 0, second: 0, tz, durationMs: endMs - startMs };
+  if (allDay) return { allDay, date: zonedDate(startMs, tz), hour: 0, minute: 0, second: 0, tz, durationMs: endMs - startMs };
   const w = zoned(startMs, tz);
   const pad = (n: number) => String(n).padStart(2, '0');
   return { allDay, date: `${w.year}-${pad(w.month)}-${pad(w.day)}`, hour: w.hour, minute: w.minute, second: w.second, tz, durationMs: endMs - startMs };

@@ -30,6 +30,7 @@ function fail(where: string, e: unknown): never {
  * works), and seeded events may keep their own created/updated timestamps.
  */
 export function applySeed(stores: { calendar: CalendarStore; gmail: GmailStore; people: PeopleStore }, seed: GoogleSeed): void {
+  for (const [calendarId, tz] of Object.entries(seed.calendarTimeZones ?? {})) stores.calendar.setTimeZone(calendarId, tz);
   for (const [calendarId, events] of Object.entries(seed.calendars ?? {})) {
     const list = events ?? [];
     const isException = (e: (typeof list)[number]) => Boolean(e.recurringEventId) || (/_\d{8}(T\d{6}Z)?$/.test(e.id ?? '') && list.some((m) => m.id && e.id!.startsWith(`${m.id}_`)));

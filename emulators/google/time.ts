@@ -103,6 +103,18 @@ export function formatInZone(ms: number, tz: string): string {
   return `${w.year}-${pad(w.month)}-${pad(w.day)}T${pad(w.hour)}:${pad(w.minute)}:${pad(w.second)}${zone}`;
 }
 
+/** The instant a calendar day starts in `tz` (an all-day event's start in its calendar's zone). */
+export function zoneMidnight(date: string, tz: string): number {
+  const [y, m, d] = date.split('-').map(Number) as [number, number, number];
+  return fromZoned({ year: y, month: m, day: d, hour: 0, minute: 0, second: 0 }, tz);
+}
+
+/** The calendar day (yyyy-mm-dd) an instant falls on in `tz`. */
+export function zonedDate(ms: number, tz: string): string {
+  const w = zoned(ms, tz);
+  return `${w.year}-${pad(w.month)}-${pad(w.day)}`;
+}
+
 /** An event's dateTime: with an offset it is absolute; without one it is a wall clock in `tz`. */
 export function parseEventDateTime(dateTime: string, tz: string | null | undefined): number | null {
   const abs = parseRfc3339(dateTime);

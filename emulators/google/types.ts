@@ -33,6 +33,8 @@ export interface SeedMessage {
 }
 
 export interface GoogleSeed {
+  /** Calendar id (or "primary") → its IANA time zone (default: the calendarTimeZone option). Applied before the events. */
+  calendarTimeZones?: Record<string, string>;
   /** Calendar id (or "primary") → its events; recurring masters, exceptions and all-day events alike. */
   calendars?: Record<string, CalendarEvent[]>;
   messages?: SeedMessage[];
@@ -82,6 +84,12 @@ export interface GoogleEmulatorOptions {
   enforceTokenExpiry?: boolean;
   /** The mailbox / primary calendar owner. Default "me@example.com". */
   userEmail?: string;
+  /**
+   * IANA zone of the primary calendar and of calendars created later (the user's zone). Default "UTC".
+   * All-day events and series are expanded in their calendar's zone; events.list answers in it unless
+   * its timeZone parameter names another.
+   */
+  calendarTimeZone?: string;
   /** Default null (off). Calendar/Gmail answer 403 userRateLimitExceeded, People 429 RESOURCE_EXHAUSTED. */
   rateLimit?: RateLimit | null;
   /** Seeded RNG for fault injection; default a PRNG seeded with 1. */
@@ -118,6 +126,8 @@ export interface GoogleEmulator {
     getEvent(calendarId: string, id: string): CalendarEvent | undefined;
     /** Stored events (masters, exceptions, single events) in creation order. */
     listEvents(calendarId: string, opts?: { includeCancelled?: boolean }): CalendarEvent[];
+    /** Puts a calendar (created if new) in an IANA zone; its all-day events and series move with it. */
+    setTimeZone(calendarId: string, timeZone: string): void;
   };
   gmail: {
     addMessage(m: SeedMessage): GmailMessage;
