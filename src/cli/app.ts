@@ -4,6 +4,7 @@ import { requireNotionToken } from '../config/index.ts';
 import { createGoogleConnector, type GoogleConnector } from '../connectors/google/index.ts';
 import { createNotionConnector, type NotionConnector } from '../connectors/notion/index.ts';
 import type { RunContext } from '../engine/context.ts';
+import { datasetsForTables } from '../engine/dataSource.ts';
 import { systemClock, type Clock } from '../lib/clock.ts';
 import type { Logger } from '../lib/logger.ts';
 import { logConnectionAdvice } from '../store/connectionAdvice.ts';
@@ -22,7 +23,7 @@ export async function openMigratedStore(config: Config, logger: Logger, opts: { 
       : { dataDir: opts.dataDir ?? join(config.database.dataDir, 'pgdata'), inMemory: opts.inMemory },
   );
   try {
-    const { applied } = await migrate(store, { logger, datasets: config.datasets });
+    const { applied } = await migrate(store, { logger, datasets: datasetsForTables(config.datasets) });
     if (applied.length) logger.info({ applied }, 'migrations applied');
   } catch (e) {
     await store.close();

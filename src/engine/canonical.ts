@@ -9,8 +9,11 @@ import { normalizeEmail, normalizePhone } from './identity.ts';
 export type CanonicalValue = string | number | boolean | null | string[];
 export type CanonicalRecord = Record<string, CanonicalValue>;
 
-/** A raw field value as read from Notion, before relation ids are resolved to Postgres ids. */
-export type RawNotionValue = CanonicalValue | { start: string; end: string | null; time_zone?: string | null } | undefined;
+/**
+ * A raw field value as read from Notion, before relation ids are resolved to Postgres ids. Config
+ * fields (FieldDef.configured) arrive ready for their column, a jsonb value as a plain object.
+ */
+export type RawNotionValue = CanonicalValue | { start: string; end: string | null; time_zone?: string | null } | Record<string, unknown> | unknown[] | undefined;
 
 /** The canonical type of a field: an array column whose first element Notion holds is a scalar. */
 function canonicalType(f: FieldDef): string {
@@ -57,9 +60,19 @@ export function normalizeForColumn(columnType: string, value: unknown): Canonica
     case 'text[]':
     case 'uuid[]':
       return Array.isArray(value) ? value.map((v) => String(v)) : [String(value)];
+    case 'jsonb':
+      // Postgres reorders a jsonb object's keys: both sides compare by sorted keys.
+      return stableJson(value);
     default:
       return typeof value === 'object' ? JSON.stringify(value) : String(value);
   }
+}
+
+/** JSON with every object's keys sorted, so equal documents compare equal however they were built. */
+export function stableJson(value: unknown): string {
+  return JSON.stringify(value, (_k, v: unknown) =>
+    v && typeof v === 'object' && !Array.isArray(v) ? Object.fromEntries(Object.entries(v as Record<string, unknown>).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) : v,
+  );
 }
 
 /** 'YYYY-MM-DD' as written: a date is a calendar day, never shifted through a timezone. */
@@ -92,8 +105,14 @@ export function canonicalFromNotion(
   const unresolved: Array<{ field: string; pageIds: string[] }> = [];
   for (const f of fields) {
     const v = raw[f.field];
-    if (f.kind === 'relation') {
-      const pageIds = Array.isArray(v) ? v : [];
+    if (f.configured && f.kind === 'relation' && !f.relation) {
+      // Its pages are not synced: the column holds their Notion page ids.
+      record[f.field] = dedupe(normalizeForColumn(f.columnType, v));
+    } else if (f.configured && f.kind !== 'relation') {
+      const value = normalizeForColumn(f.columnType, v);
+      record[f.field] = f.kind === 'multi_select' ? dedupe(value) : value;
+    } else if (f.kind === 'relation') {
+      const pageIds = (Array.isArray(v) ? v : []) as string[];
       const map = relationIds(f.relation!.dataset);
       const ids: string[] = [];
       const missing: string[] = [];
@@ -121,7 +140,10 @@ export function canonicalFromRow(fields: FieldDef[], row: Record<string, unknown
   const record: CanonicalRecord = {};
   for (const f of fields) {
     const raw = row[f.column];
-    if (f.primaryOfArray) record[f.field] = identityForm(f, normalizeForColumn(canonicalType(f), Array.isArray(raw) ? raw[0] : raw));
+    if (f.configured) {
+      const value = normalizeForColumn(f.columnType, raw);
+      record[f.field] = f.kind === 'multi_select' || f.kind === 'relation' ? dedupe(value) : value;
+    } else if (f.primaryOfArray) record[f.field] = identityForm(f, normalizeForColumn(canonicalType(f), Array.isArray(raw) ? raw[0] : raw));
     else {
       const value = identityForm(f, normalizeForColumn(f.columnType, raw));
       record[f.field] = f.kind === 'multi_select' || f.kind === 'relation' ? dedupe(value) : value;
@@ -160,6 +182,10 @@ export function recordToColumns(fields: FieldDef[], record: CanonicalRecord, exi
       // The same address as stored (other case or format) keeps its stored spelling.
       const first = current.length && key(current[0]!) === key(primary) ? current[0]! : primary;
       row[f.column] = first ? [first, ...rest] : rest;
+    } else if (f.columnType === 'jsonb') {
+      // The canonical form is its JSON text; the column takes the document itself.
+      const v = record[f.field];
+      row[f.column] = typeof v === 'string' ? (JSON.parse(v) as CanonicalValue) : null;
     } else row[f.column] = record[f.field] ?? null;
     if (f.endColumn) row[f.endColumn] = record[f.endColumn] ?? null;
   }

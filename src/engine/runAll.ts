@@ -60,7 +60,9 @@ export async function runDataset(ctx: RunContext, ds: ResolvedDataset, opts: Run
 export async function runAll(ctx: RunContext, opts: RunOptions = {}, onResult?: (r: RunResult) => void): Promise<RunResult[]> {
   const started = new Date(ctx.clock.now());
   const results: RunResult[] = [];
-  const ordered = [...ctx.config.datasets].sort((a, b) => syncOrder.indexOf(a.name) - syncOrder.indexOf(b.name));
+  // Datasets defined in the config file come after the built-in ones, in the config's order (the sort is stable).
+  const rank = (name: string) => (syncOrder.includes(name) ? syncOrder.indexOf(name) : syncOrder.length);
+  const ordered = [...ctx.config.datasets].sort((a, b) => rank(a.name) - rank(b.name));
   for (const ds of ordered) {
     for (const r of await runDatasetSteps(ctx, ds, opts)) {
       results.push(r);

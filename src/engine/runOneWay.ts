@@ -12,9 +12,10 @@ import { canonicalFromNotion, canonicalFromRow, recordToColumns, type RawNotionV
 import type { RunContext, RunOptions } from './context.ts';
 import { nextCursor, windowStart } from './cursor.ts';
 import { readCursor, writeCursor } from './cursorStore.ts';
-import { resolveDataSourceId } from './dataSource.ts';
+import { assertDatasetTable, ensureDatasetTables } from '../store/adoptTables.ts';
+import { recheckSchema, resolveDataSource, SchemaMismatchError } from './dataSource.ts';
 import { planOneWay, type PlanEntry, type SourceRecord, type TargetRecord } from './planOneWay.ts';
-import { readNotionFields } from './readNotionFields.ts';
+import { MalformedRecordError, readNotionFields, ResultDriftError } from './readNotionFields.ts';
 import type { RunResult } from './result.ts';
 import { runFramed } from './runFrame.ts';
 import { checkSafetyValve } from './safetyValve.ts';
@@ -37,22 +38,30 @@ export async function runOneWay(ctx: RunContext, ds: ResolvedDataset, opts: RunO
 
 async function syncPages(
   ctx: RunContext,
-  ds: ResolvedDataset,
+  configured: ResolvedDataset,
   run: { full: boolean; since?: string; dryRun: boolean; cursor: string | null; started: number; pageIds?: string[] },
   result: RunResult,
 ): Promise<void> {
   const { store, notion } = ctx;
-  const dataSourceId = await resolveDataSourceId(store, notion, ds, !run.dryRun);
+  // The dataset as the schema resolves it: config fields get their kinds and column types.
+  const { dataSourceId, dataset: ds } = await resolveDataSource(store, notion, configured, ctx.config.datasets, !run.dryRun);
+  if (configured.configFields?.length) await ensureConfigColumns(ctx, ds, run.dryRun);
 
   // 1. Fetch: every page edited in the window (or all), then the records that failed last time.
   const pages = new Map<string, ReadPage>();
   const failedEditTimes: string[] = [];
   const trashed = new Set<string>();
   let returned = 0;
+  // Pages lacking a mapped property (or with another type) make the schema suspect; a computed
+  // property giving another result type is drift for sure. Both are settled before any write.
+  let propertyMismatch = false;
+  let resultDrift: string | null = null;
   const readPage = (page: NotionPage) => {
     try {
       pages.set(page.id, { key: page.id, editedAt: page.last_edited_time, raw: readNotionFields(ds.fields, page) });
     } catch (e) {
+      if (e instanceof MalformedRecordError && e.propertyMismatch) propertyMismatch = true;
+      if (e instanceof ResultDriftError) resultDrift ??= (e as Error).message;
       result.errors.push({ key: page.id, keyIs: 'notion_page_id', error: (e as Error).message, kind: 'validation' });
       failedEditTimes.push(page.last_edited_time);
     }
@@ -86,6 +95,16 @@ async function syncPages(
     } catch (e) {
       result.errors.push({ key: id, keyIs: 'notion_page_id', error: (e as Error).message, kind: (e as { kind?: string }).kind });
     }
+  }
+
+  try {
+    if (resultDrift) throw new SchemaMismatchError(`${ds.name}: Notion data source does not match the mapping: ${resultDrift}. Nothing was written.`);
+    // Throws (the run stops, nothing written) when the schema itself drifted; else those pages alone are odd.
+    if (propertyMismatch) await recheckSchema(store, notion, configured, ctx.config.datasets, !run.dryRun);
+  } catch (e) {
+    // One schema problem, not a record error per page: the pages are fine, the mapping is not.
+    if (e instanceof SchemaMismatchError) result.errors.length = 0;
+    throw e;
   }
 
   // 3. Plan against what Postgres holds for exactly these pages.
@@ -134,10 +153,19 @@ async function syncPages(
   if (next && next !== run.cursor) await writeCursor(store, ds.name, next);
 }
 
+/**
+ * A dataset with config fields gets their columns once its schema is known (the first run, or a
+ * field added to the config): additively, as migrate would; a dry run only checks.
+ */
+async function ensureConfigColumns(ctx: RunContext, ds: ResolvedDataset, dryRun: boolean): Promise<void> {
+  if (dryRun) await assertDatasetTable(ctx.store, ds);
+  else await ensureDatasetTables(ctx.store, [ds], { logger: ctx.logger });
+}
+
 /** Resolves relation page ids to Postgres ids (one lookup per related dataset) and builds canonical records. */
 async function canonicalize(ctx: RunContext, ds: ResolvedDataset, pages: Map<string, ReadPage>, result: RunResult): Promise<SourceRecord[]> {
   const relationIds = new Map<string, Map<string, string>>();
-  for (const f of ds.fields.filter((x) => x.kind === 'relation')) {
+  for (const f of ds.fields.filter((x) => x.kind === 'relation' && x.relation)) {
     const target = ctx.config.datasets.find((d) => d.name === f.relation!.dataset);
     if (!target) throw new Error(`${ds.name}.${f.field}: related dataset ${f.relation!.dataset} is not configured`);
     const wanted = new Set<string>();

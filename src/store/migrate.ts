@@ -114,7 +114,7 @@ export async function migrate(
     logger?: Logger;
     migrations?: Migration[];
     /** The datasets whose tables to create or complete (src/store/adoptTables.ts): the config's; default the built-in ones under their default names. */
-    datasets?: DatasetTableInput[];
+    datasets?: DatasetTableInput[] | ((sql: Sql) => Promise<DatasetTableInput[]>);
   } = {},
 ): Promise<MigrateResult> {
   const migrations = opts.migrations ?? (await loadMigrations());
@@ -163,7 +163,9 @@ export async function migrate(
       throw new MigrationError(m.file, e);
     }
   }
-  const tables = await ensureDatasetTables(store, opts.datasets ?? defaultDatasets(), { logger: opts.logger });
+  // A function is asked after the migration files ran: it may read sync_state (config fields' remembered kinds).
+  const datasets = typeof opts.datasets === 'function' ? await opts.datasets(store) : (opts.datasets ?? defaultDatasets());
+  const tables = await ensureDatasetTables(store, datasets, { logger: opts.logger });
   return legacyUpgrade ? { applied, tables, legacyUpgrade } : { applied, tables };
 }
 

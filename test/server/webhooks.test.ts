@@ -149,7 +149,7 @@ describe.each(storeBackends())('webhooks on %s', (kind) => {
       expect(h.webhooks.dispatcher.pendingCount).toBe(1);
       // Discovery asked Notion once per configured dataset, and remembered the answers.
       expect(h.emulator.requestCounts['GET /v1/databases/:id']).toBe(5);
-      expect(JSON.parse((await readState(store, 'notion_data_source_meetings'))!)).toEqual({ configuredId: h.ids.meetingsDatabase, dataSourceId: h.ids.meetingsDataSource });
+      expect(JSON.parse((await readState(store, 'notion_data_source_meetings'))!)).toMatchObject({ configuredId: h.ids.meetingsDatabase, dataSourceId: h.ids.meetingsDataSource, title: 'Meetings' });
     });
 
     it('ignores events for pages outside the synced databases, non-page events, duplicates and echoes of its own writes', async () => {

@@ -1,4 +1,5 @@
 import type { Config } from '../../config/index.ts';
+import { datasetsForTables } from '../../engine/dataSource.ts';
 import type { Logger } from '../../lib/logger.ts';
 import { migrate, openStore } from '../../store/index.ts';
 import { join } from 'node:path';
@@ -6,7 +7,7 @@ import { join } from 'node:path';
 export async function migrateCommand(config: Config, logger: Logger, out: (s: string) => void): Promise<number> {
   const store = await openStore(config.database.url ? { databaseUrl: config.database.url } : { dataDir: join(config.database.dataDir, 'pgdata') });
   try {
-    const { applied, tables, legacyUpgrade } = await migrate(store, { logger, datasets: config.datasets });
+    const { applied, tables, legacyUpgrade } = await migrate(store, { logger, datasets: datasetsForTables(config.datasets) });
     if (legacyUpgrade) {
       out(
         `moved the bookkeeping of an earlier jarvis-sync from schema public to schema jarvis_sync, data kept (${legacyUpgrade.moved.join(', ') || 'no tables'})` +

@@ -17,7 +17,6 @@ import { syncOrder } from '../../datasets/index.ts';
 import type { Logger } from '../../lib/logger.ts';
 import { createConfiguredNotion } from '../app.ts';
 import { UsageError, type ParsedCommand } from '../args.ts';
-import { configFieldProblems } from '../configFieldCheck.ts';
 
 /** The row-id property of a two-way dataset whose descriptor names none. */
 export const DEFAULT_ROW_ID_PROPERTY = 'Supabase ID';
@@ -51,7 +50,7 @@ export async function setupCommand(cmd: ParsedCommand, config: Config, logger: L
     }
   }
   const notion = createConfiguredNotion(config, logger);
-  const outcomes = await setupTwoWay(notion, datasets, { dryRun, logger, allDatasets: config.datasets }, (o) => out(`${o.dataset}: ${o.message}`));
+  const outcomes = await setupTwoWay(notion, datasets, { dryRun, logger }, (o) => out(`${o.dataset}: ${o.message}`));
   if (outcomes.every((o) => o.status === 'skipped')) {
     out(`no two-way dataset is configured: set ${datasets.map((d) => d.databaseIdEnv).join(', ')} to their Notion database ids`);
     return 0;
@@ -72,14 +71,13 @@ export function twoWayDatasets(config: Config): ResolvedDataset[] {
 export async function setupTwoWay(
   notion: NotionConnector,
   datasets: ResolvedDataset[],
-  /** allDatasets: every configured dataset, to tell which relations point at synced ones (default: `datasets`). */
-  opts: { dryRun: boolean; logger?: Logger; allDatasets?: ResolvedDataset[] },
+  opts: { dryRun: boolean; logger?: Logger },
   onOutcome?: (o: SetupOutcome) => void,
 ): Promise<SetupOutcome[]> {
   const dataSourceOf = new Map<string, string>();
   const outcomes: SetupOutcome[] = [];
   for (const ds of datasets) {
-    const outcome = await setupOne(notion, ds, dataSourceOf, { dryRun: opts.dryRun, allDatasets: opts.allDatasets ?? datasets });
+    const outcome = await setupOne(notion, ds, dataSourceOf, opts);
     opts.logger?.info({ dataset: ds.name, status: outcome.status, added: outcome.added, problems: outcome.problems, dryRun: opts.dryRun }, 'setup');
     outcomes.push(outcome);
     onOutcome?.(outcome);
@@ -91,7 +89,7 @@ async function setupOne(
   notion: NotionConnector,
   ds: ResolvedDataset,
   dataSourceOf: Map<string, string>,
-  opts: { dryRun: boolean; allDatasets: ResolvedDataset[] },
+  opts: { dryRun: boolean },
 ): Promise<SetupOutcome> {
   const outcome = (status: SetupStatus, message: string, added: string[] = [], problems: string[] = []): SetupOutcome => ({
     dataset: ds.name,
@@ -112,7 +110,7 @@ async function setupOne(
   dataSourceOf.set(ds.name, info.dataSourceId);
   const where = `"${info.title || 'Untitled'}"`;
 
-  const problems = [...mappingProblems(ds, info, dataSourceOf), ...configFieldProblems(ds, info, opts.allDatasets, dataSourceOf)];
+  const problems = mappingProblems(ds, info, dataSourceOf);
   const rowId = ds.rowIdProperty ?? DEFAULT_ROW_ID_PROPERTY;
   const existing = info.properties[rowId];
   const added: string[] = [];
@@ -160,6 +158,5 @@ function mappingProblems(ds: ResolvedDataset, info: DataSourceInfo, dataSourceOf
 
 function describeProblems(ds: ResolvedDataset, where: string, problems: string[]): string {
   const fix = problems.length === 1 ? 'Fix it' : 'Fix them';
-  const key = ds.configFields?.length ? `datasets.${ds.name}.properties or .fields` : `datasets.${ds.name}.properties`;
-  return `needs attention — ${where}: ${problems.join('; ')}. ${fix} in Notion or map other properties in the config file (${key})`;
+  return `needs attention — ${where}: ${problems.join('; ')}. ${fix} in Notion or map other properties in the config file (datasets.${ds.name}.properties)`;
 }
