@@ -27,6 +27,9 @@ const OPTIONS = {
   config: { type: 'string' },
   interval: { type: 'string' },
   'no-browser': { type: 'boolean' },
+  name: { type: 'string' },
+  direction: { type: 'string' },
+  write: { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
   version: { type: 'boolean', short: 'v' },
 } as const;
@@ -63,6 +66,9 @@ Usage:
                                            "Supabase ID" property, natural keys; report ambiguous ones
   jarvis-sync setup [--dry-run]            prepare Notion for the two-way datasets: add the "Supabase ID"
                                            property where missing, report mapping problems
+  jarvis-sync inspect <database id|url> [--name N] [--direction two-way] [--json] [--write [--force]]
+                                           print the config stanza that syncs a Notion database of
+                                           your own (every property: its column and type)
   jarvis-sync migrate                      apply database migrations
   jarvis-sync status [--json]              health, and the last run of each dataset (from the database)
   jarvis-sync doctor                       check config, database, credentials and database ids; say what to fix

@@ -44,6 +44,24 @@ const COMMANDS: Record<string, CommandHelp> = {
     ],
     examples: ['jarvis-sync relink --dry-run', 'jarvis-sync relink journals'],
   },
+  inspect: {
+    usage: 'jarvis-sync inspect <notion database id or url> [--name N] [--direction two-way] [--json] [--write [--force]]',
+    summary:
+      'Reads a Notion database\'s schema (two requests; a third reads 25 pages when a date or formula property\'s type depends on its values) and prints the config stanza that syncs it: every property a field under a column name (lower-case, never one of the standard columns), then a table of property → column → column type, and the properties that cannot be stored (a button) with the reason. Accepts the database\'s id (dashes optional) or its link, with or without workspace, title and ?v=.',
+    flags: [
+      ['--name N', 'the dataset\'s name, and its table (default: from the database\'s title)'],
+      ['--direction D', 'notion-to-postgres (default: Postgres a read-only copy) or two-way'],
+      ['--json', 'print only the stanza'],
+      ['--write', 'add the stanza to the config file (refused when it already has a dataset of that name)'],
+      ['--force', 'with --write: replace a dataset of the same name'],
+      CONFIG,
+    ],
+    examples: [
+      'jarvis-sync inspect https://www.notion.so/acme/Recipes-0123456789abcdef0123456789abcdef?v=fedcba9876543210fedcba9876543210',
+      'jarvis-sync inspect 0123456789abcdef0123456789abcdef --name recipes --direction two-way --write',
+      'jarvis-sync inspect 0123456789abcdef0123456789abcdef --json > recipes.json',
+    ],
+  },
   start: {
     usage: 'jarvis-sync start',
     summary: 'Runs the service (as serve). With no credentials configured it starts the demo: local Notion and Google emulators with sample data, synced into an embedded database.',

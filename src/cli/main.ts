@@ -35,6 +35,8 @@ export async function main(argv: string[]): Promise<number> {
         return await (await import('./commands/migrate.ts')).migrateCommand(config, logger, out);
       case 'sync':
         return await (await import('./commands/sync.ts')).syncCommand(cmd, config, logger, out);
+      case 'inspect':
+        return await (await import('./commands/inspect.ts')).inspectCommand(cmd, config, logger, out);
       case 'relink':
         return await (await import('./commands/relink.ts')).relinkCommand(cmd, config, logger, out);
       case 'setup':

@@ -29,6 +29,7 @@ import { createScheduler } from '../../scheduler/index.ts';
 import { appliedVersions, DataDirInUseError, detectLegacyLayout, loadMigrations, openStore, publicNamesNotOurs, type Store } from '../../store/index.ts';
 import { describePooling, detectTransactionPooling } from '../../store/poolerDetect.ts';
 import { UsageError, type ParsedCommand } from '../args.ts';
+import { configFieldProblems } from '../configFieldCheck.ts';
 
 export interface CheckResult {
   name: string;
@@ -241,7 +242,7 @@ async function checkNotion(config: Config, report: (r: CheckResult) => void, opt
       unconfigured.push(ds);
       continue;
     }
-    report(await checkDataset(notion, ds, dataSourceOf));
+    report(await checkDataset(notion, ds, dataSourceOf, config.datasets));
   }
   if (unconfigured.length) {
     report({ name: 'not configured', ok: null, detail: `${unconfigured.map((d) => d.name).join(', ')} (set ${unconfigured.map((d) => d.databaseIdEnv).join(', ')} to sync them)` });
@@ -249,7 +250,7 @@ async function checkNotion(config: Config, report: (r: CheckResult) => void, opt
 }
 
 /** The engine's first-discovery check (engine/dataSource.ts), plus relation targets, as a report. */
-async function checkDataset(notion: NotionConnector, ds: ResolvedDataset, dataSourceOf: Map<string, string>): Promise<CheckResult> {
+async function checkDataset(notion: NotionConnector, ds: ResolvedDataset, dataSourceOf: Map<string, string>, datasets: ResolvedDataset[]): Promise<CheckResult> {
   let info: DataSourceInfo;
   try {
     info = await notion.resolveDataSource(ds.databaseId!);
@@ -268,6 +269,9 @@ async function checkDataset(notion: NotionConnector, ds: ResolvedDataset, dataSo
       if (target && actual && actual !== target) problems.push(`"${f.property}" relates to another database than ${f.relation.dataset}'s`);
     }
   }
+  // Config fields (datasets.<name>.fields): the property exists and its kind fits the column.
+  const fieldProblems = configFieldProblems(ds, info, datasets, dataSourceOf);
+  problems.push(...fieldProblems);
   let rowIdMissing = false;
   if (ds.rowIdProperty) {
     const p = info.properties[ds.rowIdProperty];
@@ -277,10 +281,12 @@ async function checkDataset(notion: NotionConnector, ds: ResolvedDataset, dataSo
   const title = `"${info.title || 'Untitled'}"`;
   if (rowIdMissing) problems.push(`no "${ds.rowIdProperty}" property (rich_text, where each page remembers its Postgres row)`);
   if (problems.length) {
-    const fix = rowIdMissing && problems.length === 1 ? 'run `jarvis-sync setup` to add it' : `rename the properties in Notion, or map yours in the config file (datasets.${ds.name}.properties)${rowIdMissing ? '; `jarvis-sync setup` adds the row id property' : ''}`;
+    const key = fieldProblems.length > 0 && fieldProblems.length === problems.length - (rowIdMissing ? 1 : 0) ? 'fields' : 'properties';
+    const fix = rowIdMissing && problems.length === 1 ? 'run `jarvis-sync setup` to add it' : `rename the properties in Notion, or map yours in the config file (datasets.${ds.name}.${key})${rowIdMissing ? '; `jarvis-sync setup` adds the row id property' : ''}`;
     return { name: ds.name, ok: false, detail: `${title}: ${problems.join('; ')}`, fix };
   }
-  return { name: ds.name, ok: true, detail: `${title} is visible and has all ${ds.fields.length} mapped properties${ds.rowIdProperty ? ` and "${ds.rowIdProperty}"` : ''}` };
+  const mapped = ds.fields.length + (ds.configFields?.length ?? 0);
+  return { name: ds.name, ok: true, detail: `${title} is visible and has all ${mapped} mapped properties${ds.rowIdProperty ? ` and "${ds.rowIdProperty}"` : ''}` };
 }
 
 async function checkGoogle(config: Config, report: (r: CheckResult) => void, timeoutMs: number): Promise<void> {

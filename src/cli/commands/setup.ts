@@ -17,6 +17,7 @@ import { syncOrder } from '../../datasets/index.ts';
 import type { Logger } from '../../lib/logger.ts';
 import { createConfiguredNotion } from '../app.ts';
 import { UsageError, type ParsedCommand } from '../args.ts';
+import { configFieldProblems } from '../configFieldCheck.ts';
 
 /** The row-id property of a two-way dataset whose descriptor names none. */
 export const DEFAULT_ROW_ID_PROPERTY = 'Supabase ID';
@@ -50,7 +51,7 @@ export async function setupCommand(cmd: ParsedCommand, config: Config, logger: L
     }
   }
   const notion = createConfiguredNotion(config, logger);
-  const outcomes = await setupTwoWay(notion, datasets, { dryRun, logger }, (o) => out(`${o.dataset}: ${o.message}`));
+  const outcomes = await setupTwoWay(notion, datasets, { dryRun, logger, allDatasets: config.datasets }, (o) => out(`${o.dataset}: ${o.message}`));
   if (outcomes.every((o) => o.status === 'skipped')) {
     out(`no two-way dataset is configured: set ${datasets.map((d) => d.databaseIdEnv).join(', ')} to their Notion database ids`);
     return 0;
@@ -71,13 +72,14 @@ export function twoWayDatasets(config: Config): ResolvedDataset[] {
 export async function setupTwoWay(
   notion: NotionConnector,
   datasets: ResolvedDataset[],
-  opts: { dryRun: boolean; logger?: Logger },
+  /** allDatasets: every configured dataset, to tell which relations point at synced ones (default: `datasets`). */
+  opts: { dryRun: boolean; logger?: Logger; allDatasets?: ResolvedDataset[] },
   onOutcome?: (o: SetupOutcome) => void,
 ): Promise<SetupOutcome[]> {
   const dataSourceOf = new Map<string, string>();
   const outcomes: SetupOutcome[] = [];
   for (const ds of datasets) {
-    const outcome = await setupOne(notion, ds, dataSourceOf, opts);
+    const outcome = await setupOne(notion, ds, dataSourceOf, { dryRun: opts.dryRun, allDatasets: opts.allDatasets ?? datasets });
     opts.logger?.info({ dataset: ds.name, status: outcome.status, added: outcome.added, problems: outcome.problems, dryRun: opts.dryRun }, 'setup');
     outcomes.push(outcome);
     onOutcome?.(outcome);
@@ -89,7 +91,7 @@ async function setupOne(
   notion: NotionConnector,
   ds: ResolvedDataset,
   dataSourceOf: Map<string, string>,
-  opts: { dryRun: boolean },
+  opts: { dryRun: boolean; allDatasets: ResolvedDataset[] },
 ): Promise<SetupOutcome> {
   const outcome = (status: SetupStatus, message: string, added: string[] = [], problems: string[] = []): SetupOutcome => ({
     dataset: ds.name,
@@ -110,7 +112,7 @@ async function setupOne(
   dataSourceOf.set(ds.name, info.dataSourceId);
   const where = `"${info.title || 'Untitled'}"`;
 
-  const problems = mappingProblems(ds, info, dataSourceOf);
+  const problems = [...mappingProblems(ds, info, dataSourceOf), ...configFieldProblems(ds, info, opts.allDatasets, dataSourceOf)];
   const rowId = ds.rowIdProperty ?? DEFAULT_ROW_ID_PROPERTY;
   const existing = info.properties[rowId];
   const added: string[] = [];
@@ -158,5 +160,6 @@ function mappingProblems(ds: ResolvedDataset, info: DataSourceInfo, dataSourceOf
 
 function describeProblems(ds: ResolvedDataset, where: string, problems: string[]): string {
   const fix = problems.length === 1 ? 'Fix it' : 'Fix them';
-  return `needs attention — ${where}: ${problems.join('; ')}. ${fix} in Notion or map other properties in the config file (datasets.${ds.name}.properties)`;
+  const key = ds.configFields?.length ? `datasets.${ds.name}.properties or .fields` : `datasets.${ds.name}.properties`;
+  return `needs attention — ${where}: ${problems.join('; ')}. ${fix} in Notion or map other properties in the config file (${key})`;
 }
