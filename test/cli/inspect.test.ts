@@ -19,7 +19,12 @@ import { ColumnNamer, identifierFrom } from '../../src/cli/inspect/names.ts';
 import { databaseIdFromArgument } from '../../src/cli/inspect/notionRef.ts';
 import { ConfigError, loadConfig } from '../../src/config/index.ts';
 import { createNotionConnector } from '../../src/connectors/notion/index.ts';
+import { datasetsForTables } from '../../src/engine/dataSource.ts';
+import { runAll } from '../../src/engine/runAll.ts';
+import { systemClock } from '../../src/lib/clock.ts';
 import { silentLogger } from '../../src/lib/logger.ts';
+import { migrate } from '../../src/store/index.ts';
+import { openTestStore } from '../helpers/stores.ts';
 import { createNotionEmulator, DEFAULT_PERSON_ID } from '../../emulators/notion/index.ts';
 import { sampleTwoWayWorkspace } from '../../emulators/samples/notionWorkspace.ts';
 
@@ -517,6 +522,40 @@ describe('doctor and setup check the configured fields', () => {
       expect(ready.map((o) => [o.status, o.message])).toEqual([['ready', 'ready — "Tasks" has every mapped property and "Supabase ID"']]);
     } finally {
       await workspace.close();
+    }
+  });
+});
+
+describe('the sync creates the columns inspect prints', () => {
+  it('inspect --write, migrate, sync: every column of the table has the type the table printed, and the button none', async () => {
+    const store = await openTestStore('pglite');
+    const emulator = createNotionEmulator({ seed: seed as any, tokens: [TOKEN] });
+    const dir = mkdtempSync(join(tmpdir(), 'jarvis-inspect-sync-'));
+    try {
+      const env = { NOTION_TOKEN: TOKEN, NOTION_BASE_URL: await emulator.listen(0, '127.0.0.1') };
+      const notion = createNotionConnector({ token: TOKEN, baseUrl: env.NOTION_BASE_URL, requestsPerSecond: 1000 });
+      const out: string[] = [];
+      await inspectCommand(parseCommand(['inspect', RECIPES_DB, '--write']), loadConfig({ env, cwd: dir }), silentLogger, (l) => out.push(l), { env, cwd: dir, notion });
+      const printed = out.slice(out.findIndex((l) => l.startsWith('Property ')) + 1, out.indexOf('', out.findIndex((l) => l.startsWith('Property ')))).map((l) => l.split(/ {2,}/));
+      expect(printed).toHaveLength(RECIPE_ROWS.length);
+
+      const config = loadConfig({ env, cwd: dir });
+      await migrate(store, { datasets: datasetsForTables(config.datasets) });
+      const results = await runAll({ store, notion, config, clock: systemClock, logger: silentLogger }, {});
+      expect(results.find((r) => r.dataset === 'my_recipes')).toMatchObject({ status: 'success', created: 2 });
+
+      const { rows } = await store.query<{ name: string; type: string }>(
+        `SELECT a.attname AS name, format_type(a.atttypid, a.atttypmod) AS type FROM pg_attribute a
+          WHERE a.attrelid = 'my_recipes'::regclass AND a.attnum > 0 AND NOT a.attisdropped`,
+      );
+      const pgName: Record<string, string> = { timestamptz: 'timestamp with time zone' };
+      const actual = Object.fromEntries(rows.map((r) => [r.name, r.type]));
+      expect(Object.fromEntries(printed.map(([, , column]) => [column, actual[column!]]))).toEqual(Object.fromEntries(printed.map(([, , column, type]) => [column, pgName[type!] ?? type])));
+      expect(actual).not.toHaveProperty('cook');
+    } finally {
+      await emulator.close();
+      await store.close();
+      rmSync(dir, { recursive: true, force: true });
     }
   });
 });
