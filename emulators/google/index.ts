@@ -68,7 +68,7 @@ export function createGoogleEmulator(opts: GoogleEmulatorOptions = {}): GoogleEm
   const counts = new Map<string, number>();
   const handle = createRequestHandler({ api, clock, limiter, faults, counts });
 
-  const http = new EmulatorServer('Google', handle);
+  const http = new EmulatorServer('Google', handle, opts.recorder);
   const emulator: GoogleEmulator = {
     setCalendarWatch: (watch) => push.set(watch),
     flushCalendarPushes: () => push.flush(),

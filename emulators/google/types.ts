@@ -8,6 +8,7 @@ import type { gmail_v1 } from '@googleapis/gmail';
 import type { people_v1 } from '@googleapis/people';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Clock } from '../../src/lib/clock.ts';
+import type { ResponseRecorder } from '../shared/recorder.ts';
 
 export type CalendarEvent = calendar_v3.Schema$Event;
 export type GmailMessage = gmail_v1.Schema$Message;
@@ -68,6 +69,8 @@ export interface FaultConfig {
 export interface GoogleEmulatorOptions {
   /** Default systemClock; timestamps, token ages, latency and the rate limiter use it. */
   clock?: Clock;
+  /** Reports every response sent over HTTP (status and JSON body); the official-types test records with it. */
+  recorder?: ResponseRecorder;
   /** Refresh tokens POST /token accepts; default: any non-empty refresh token. */
   refreshTokens?: string[];
   /** When set, POST /token requires this client_id (401 invalid_client otherwise). */

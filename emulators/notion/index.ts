@@ -79,7 +79,7 @@ export function createNotionEmulator(opts: NotionEmulatorOptions = {}): NotionEm
   const controlView = (p: PageRecord) => structuredClone(renderPage(ws, p, CONTROL_VERSION, { truncate: false, now: clock.now() })) as PageObject;
 
 
-  const http = new EmulatorServer('Notion', handle);
+  const http = new EmulatorServer('Notion', handle, opts.recorder);
   const emulator: NotionEmulator = {
     listen: (port, host) => http.listen(port, host),
     close: () => {

@@ -127,8 +127,6 @@ export function renderDatabase(ws: Workspace, db: DatabaseRecord, v: ApiVersion)
     id: db.id,
     created_time: iso(db.createdTime),
     last_edited_time: iso(db.lastEditedTime),
-    created_by: user(db.createdBy),
-    last_edited_by: user(db.lastEditedBy),
     title: db.title,
     description: db.description,
     icon: db.icon,
@@ -136,6 +134,8 @@ export function renderDatabase(ws: Workspace, db: DatabaseRecord, v: ApiVersion)
     parent: db.parent,
     is_inline: db.isInline,
   };
+  // Only the legacy database object names its authors; from 2025-09-03 the data sources do (SDK DatabaseObjectResponse).
+  if (!v.dataSources) Object.assign(out, { created_by: user(db.createdBy), last_edited_by: user(db.lastEditedBy) });
   if (v.archived) out.archived = db.inTrash;
   out.in_trash = db.inTrash;
   out.is_locked = db.isLocked;

@@ -3,6 +3,7 @@
  * connector's NotionPage): the SDK's own types lack `has_more` on relation values.
  */
 import type { Clock } from '../../src/lib/clock.ts';
+import type { ResponseRecorder } from '../shared/recorder.ts';
 
 /** A property schema entry in the create-data-source config shape, e.g. `{ type: 'select', select: { options: [...] } }`. */
 export interface SeedPropertyConfig {
@@ -64,6 +65,8 @@ export type QueryOverride = 'empty' | { truncateTo: number } | null;
 export interface NotionEmulatorOptions {
   /** Default systemClock; timestamps and the rate limiter use it. */
   clock?: Clock;
+  /** Reports every response sent over HTTP (status and JSON body); the official-types test records with it. */
+  recorder?: ResponseRecorder;
   /** Accepted bearer tokens; default: any non-empty token. */
   tokens?: string[];
   /** The integration's bot user id (last_edited_by of API writes). */

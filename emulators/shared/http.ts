@@ -1,15 +1,22 @@
 /** The HTTP server both emulators run on: listen on a port (0 = any), report the base URL, close promptly. */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { recording, type ResponseRecorder } from './recorder.ts';
 
 export class EmulatorServer {
   private server: Server | null = null;
   private baseUrl: string | null = null;
 
+  private readonly handle: (req: IncomingMessage, res: ServerResponse) => void;
+
+  /** With `recorder`, every response sent is also reported to it (see recorder.ts). */
   constructor(
     private readonly name: string,
-    private readonly handle: (req: IncomingMessage, res: ServerResponse) => void,
-  ) {}
+    handle: (req: IncomingMessage, res: ServerResponse) => void,
+    recorder?: ResponseRecorder,
+  ) {
+    this.handle = recorder ? recording(name, handle, recorder) : handle;
+  }
 
   async listen(port = 0, host = '127.0.0.1'): Promise<string> {
     if (this.server) throw new Error(`${this.name} emulator is already listening`);
