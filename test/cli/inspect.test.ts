@@ -5,7 +5,7 @@
  * forms Notion's "Copy link" gives, --json, --write (merge, refusal, --force) and bad input.
  */
 import { execFile } from 'node:child_process';
-import { chmodSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -440,6 +440,16 @@ describe('jarvis-sync inspect', () => {
       await expect(notJson).rejects.toThrow(ConfigError);
       await expect(notJson).rejects.toThrow(`config file ${file()}:2:3 is not valid JSON: fix it before --write adds to it`);
       expect(read()).toBe('{ "sync": {\n  oops }');
+    });
+
+    it('does not write a file jarvis-sync would then refuse, and says why', async () => {
+      const original = JSON.stringify({ sync: { overlapSeconds: 5 } });
+      writeFileSync(file(), original);
+      const refused = inspect([PLAIN_DB, '--write', '--config', file()], {}, { envOnly: true });
+      await expect(refused).rejects.toThrow(ConfigError);
+      await expect(refused).rejects.toThrow(`${file()} is left as it was: with datasets.reading_list it would be refused — config file ${file()}: sync.overlapSeconds:`);
+      expect(read()).toBe(original);
+      expect(readdirSync(dir)).toEqual(['jarvis-sync.config.json']);
     });
 
     it('--json --write: stdout has only the stanza, the confirmation goes to stderr', async () => {

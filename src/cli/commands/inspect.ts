@@ -9,7 +9,7 @@
  * Nothing is written to Notion; --write changes only the config file.
  */
 import { resolve } from 'node:path';
-import type { Config } from '../../config/index.ts';
+import { loadConfig, type Config } from '../../config/index.ts';
 import { idFromIdOrUrl, type NotionConnector } from '../../connectors/notion/index.ts';
 import type { Logger } from '../../lib/logger.ts';
 import { createConfiguredNotion } from '../app.ts';
@@ -48,8 +48,9 @@ export async function inspectCommand(cmd: ParsedCommand, config: Config, logger:
   const already = config.datasets.find((d) => d.databaseId && [info.databaseId, info.dataSourceId].includes(dashedOrNull(d.databaseId)));
   if (already) inspection.notes.push(`This database is already synced as dataset "${already.name}".`);
 
+  const cwd = opts.cwd ?? process.cwd();
   const written = write
-    ? writeStanza(configFileFor(cmd, config, env, opts.cwd ?? process.cwd()), name, inspection.stanza, { force })
+    ? writeStanza(configFileFor(cmd, config, env, cwd), name, inspection.stanza, { force, validate: (path) => loadConfig({ env, cwd, configPath: path }) })
     : null;
   if (json) out(stanzaJson(inspection));
   else for (const line of renderInspection(inspection)) out(line);

@@ -15,8 +15,12 @@ export interface WriteOutcome {
   replaced: boolean;
 }
 
-/** Adds (or with `force` replaces) `datasets.<name>`. Refusals are ConfigErrors (exit 2) saying what to do. */
-export function writeStanza(file: string, name: string, stanza: DatasetStanza, opts: { force: boolean }): WriteOutcome {
+/**
+ * Adds (or with `force` replaces) `datasets.<name>`. Refusals are ConfigErrors (exit 2) saying what
+ * to do. `validate` loads the would-be file as jarvis-sync will (throwing its ConfigError): a file
+ * every command would then refuse is never written.
+ */
+export function writeStanza(file: string, name: string, stanza: DatasetStanza, opts: { force: boolean; validate?: (path: string) => void }): WriteOutcome {
   if (presetDatasets.some((d) => d.name === name)) {
     throw new ConfigError(`"${name}" is a built-in dataset: choose another name with --name (a built-in dataset's extra fields go in datasets.${name}.fields by hand)`);
   }
@@ -35,6 +39,12 @@ export function writeStanza(file: string, name: string, stanza: DatasetStanza, o
   try {
     // The file's own permissions survive (a config kept private stays private).
     writeFileSync(tmp, JSON.stringify(config, null, 2) + '\n', { mode: created ? 0o644 : statSync(file).mode & 0o777 });
+    try {
+      opts.validate?.(tmp);
+    } catch (e) {
+      if (!(e instanceof ConfigError)) throw e;
+      throw new ConfigError(`${file} is left as it was: with datasets.${name} it would be refused — ${e.message.split(tmp).join(file)}`);
+    }
     renameSync(tmp, file);
   } finally {
     rmSync(tmp, { force: true });
