@@ -261,10 +261,6 @@ function applyOverride(
   if (o?.fields && d.pattern !== 'one-way' && d.pattern !== 'two-way') {
     throw new ConfigError(`${configFile}: datasets.${d.name}.fields: ${d.name} comes from Google, not from a Notion database; extra fields apply to Notion datasets`);
   }
-  if (o?.fields && d.pattern === 'two-way') {
-    // The two-way engine does not read or write config fields yet: refused rather than silently ignored.
-    throw new ConfigError(`${configFile}: datasets.${d.name}.fields: extra fields on two-way datasets (${d.name}) are not synced yet; only one-way datasets (books, highlights, your own notion-to-postgres ones) take them in this release`);
-  }
   const taken = new Map<string, string>();
   for (const f of fields) {
     taken.set(f.column, `the column of its field ${f.field}`);

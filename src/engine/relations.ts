@@ -41,7 +41,8 @@ export async function resolveRecordIds(sql: Sql, config: Config, ds: ResolvedDat
 export function collectRelationIds(ds: ResolvedDataset, records: Iterable<Record<string, unknown>>): Map<string, Set<string>> {
   const wanted = new Map<string, Set<string>>();
   for (const f of ds.fields) {
-    if (f.kind !== 'relation') continue;
+    // A relation to a database that is not synced holds page ids as they are.
+    if (f.kind !== 'relation' || !f.relation) continue;
     const set = wanted.get(f.relation!.dataset) ?? new Set<string>();
     wanted.set(f.relation!.dataset, set);
     for (const r of records) {

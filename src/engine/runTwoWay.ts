@@ -11,7 +11,10 @@ import { clearFailures, countActive, listFailures, readLinks, readState, recordF
 import type { CanonicalRecord } from './canonical.ts';
 import type { RunContext, RunOptions } from './context.ts';
 import { nextCursor, windowStart } from './cursor.ts';
-import { resolveDataSourceId } from './dataSource.ts';
+import { assertDatasetTable, ensureDatasetTables } from '../store/adoptTables.ts';
+import { FIELD_KINDS } from '../datasets/fieldKinds.ts';
+import { recheckSchema, resolveDataSource, SchemaMismatchError } from './dataSource.ts';
+import { MalformedRecordError } from './readNotionFields.ts';
 import { applyRelinks, describeRelinks, planRelinkAtHand } from './relink/relinkTwoWay.ts';
 import { agreedBase, ATTEMPTED, DELETED, planPair, type NotionState, type PairInput, type TwoWayEntry } from './planTwoWay.ts';
 import { collectRelationIds, resolvePageIds, resolveRecordIds } from './relations.ts';
@@ -28,10 +31,16 @@ export async function runTwoWay(ctx: RunContext, ds: ResolvedDataset, opts: RunO
   return runFramed(ctx, ds, opts, (result, started, guarded) => syncTwoWay(guarded, ds, opts, result, started));
 }
 
-async function syncTwoWay(ctx: RunContext, ds: ResolvedDataset, opts: RunOptions, result: RunResult, started: number): Promise<void> {
+async function syncTwoWay(ctx: RunContext, configured: ResolvedDataset, opts: RunOptions, result: RunResult, started: number): Promise<void> {
   const { store, notion, config } = ctx;
   const dryRun = Boolean(opts.dryRun);
-  const dataSourceId = await resolveDataSourceId(store, notion, ds, !dryRun);
+  // The dataset as the schema resolves it: config fields get their kinds and column types (and columns).
+  const { dataSourceId, dataset: ds } = await resolveDataSource(store, notion, configured, config.datasets, !dryRun);
+  if (configured.configFields?.length) {
+    refuseUnwritableFields(ds);
+    if (dryRun) await assertDatasetTable(store, ds);
+    else await ensureDatasetTables(store, [ds], { logger: ctx.logger });
+  }
   const notionCursor = await readState(store, `notion_cursor_${ds.name}`);
   const pgCursor = await readState(store, `pg_cursor_${ds.name}`);
   const targeted = opts.pageIds !== undefined || opts.recordIds !== undefined;
@@ -52,10 +61,13 @@ async function syncTwoWay(ctx: RunContext, ds: ResolvedDataset, opts: RunOptions
   const failedNotionTimes: string[] = [];
   const queriedTimes: string[] = [];
   let returned = 0;
+  // A page lacking a mapped property (or with another type) makes the schema suspect: settled below, before any write.
+  let propertyMismatch = false;
   const takePage = (page: NotionPage) => {
     try {
       reads.set(page.id, readNotionPage(ds, page));
     } catch (e) {
+      if (e instanceof MalformedRecordError && e.propertyMismatch) propertyMismatch = true;
       fail(page.id, e);
       failedNotionTimes.push(page.last_edited_time);
     }
@@ -71,6 +83,16 @@ async function syncTwoWay(ctx: RunContext, ds: ResolvedDataset, opts: RunOptions
       returned++;
       queriedTimes.push(page.last_edited_time);
       takePage(page);
+    }
+  }
+
+  if (propertyMismatch) {
+    try {
+      // Throws (the run stops, nothing written) when the schema itself drifted; else those pages alone are odd.
+      await recheckSchema(store, notion, configured, config.datasets, !dryRun);
+    } catch (e) {
+      if (e instanceof SchemaMismatchError) result.errors.length = 0;
+      throw e;
     }
   }
 
@@ -417,4 +439,16 @@ function count(result: RunResult, e: TwoWayEntry): void {
 
 function isUuid(s: string): boolean {
   return /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(s);
+}
+
+/**
+ * Config fields a two-way dataset cannot write back yet: computed kinds (formula, rollup, created
+ * and edited time or by, unique_id, verification, people, files) and jsonb columns. Refused before
+ * any write, naming each, rather than letting a Postgres edit to them be lost.
+ */
+function refuseUnwritableFields(ds: ResolvedDataset): void {
+  const problems = ds.fields
+    .filter((f) => f.configured && (FIELD_KINDS[f.kind].readOnly || f.columnType === 'jsonb'))
+    .map((f) => `datasets.${ds.name}.fields.${f.field}: "${f.property}" is ${f.columnType === 'jsonb' ? 'mapped to jsonb' : `a ${f.kind} (computed by Notion)`}, which two-way datasets do not sync yet; map it in a notion-to-postgres dataset, or remove it`);
+  if (problems.length) throw new SchemaMismatchError(`${ds.name}: Notion data source does not match the mapping: ${problems.join('; ')}. Nothing was written.`);
 }

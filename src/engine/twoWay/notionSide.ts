@@ -65,6 +65,8 @@ export function notionProperties(
 
 function toNotionValue(f: FieldDef, final: CanonicalRecord, pageIdOf: (dataset: string, recordId: string) => string | undefined): unknown {
   const v = final[f.field] ?? null;
+  if (f.configured && f.kind === 'relation' && !f.relation) return Array.isArray(v) ? v : []; // page ids of a database not synced
+  if (f.configured && f.kind === 'date') return v === null ? null : { start: String(v) }; // the start: a day, or an instant
   switch (f.kind) {
     case 'relation': {
       const ids = Array.isArray(v) ? v : v ? [String(v)] : [];
