@@ -70,7 +70,7 @@ const RULES: Rule[] = [
       provider: 'notion',
       dataset,
       summary: `${dataset ?? 'a dataset'}: the Notion database no longer matches the mapping (a property was renamed, deleted or changed type)`,
-      action: `Rename the property back in Notion, or map it in the config file (datasets.${dataset ?? '<dataset>'}.properties); \`jarvis-sync doctor\` lists what is missing, \`jarvis-sync setup\` adds "Supabase ID".`,
+      action: `Do what the message says for each property: change it back in Notion, or map the field to its new name in the config file (datasets.${dataset ?? '<dataset>'}.properties.<field>, or datasets.${dataset ?? '<dataset>'}.fields.<column>.property for fields you added); nothing is written until then. \`jarvis-sync doctor\` lists what is missing, \`jarvis-sync setup\` adds "Supabase ID".`,
     }),
   },
   {
