@@ -154,8 +154,22 @@ export function googleTable(): string {
   return out.join('\n') + '\n';
 }
 
+/** Start-up on the embedded default (bench/startup.ts). */
+export function startupTable(): string {
+  const r = readJson<{ date: string; runs: number; rows: Array<{ scenario: string; wallMs: number; peakRssMb: number; cpuMs: number }> }>('startup.json');
+  if (!r) return '(no start-up results yet: run `npm run bench:startup`)\n';
+  const time = (ms: number) => (ms >= 1000 ? `${(ms / 1000).toFixed(1)} s` : `${ms} ms`);
+  return [
+    `**Start-up, embedded PGlite** — median of ${r.runs} runs, each in a fresh process; measured ${r.date.slice(0, 10)}.`,
+    '',
+    '| command | wall time | CPU | peak RSS |',
+    '|---|---|---|---|',
+    ...r.rows.map((x) => `| ${x.scenario} | ${time(x.wallMs)} | ${time(x.cpuMs)} | ${x.peakRssMb} MB |`),
+  ].join('\n') + '\n';
+}
+
 export function benchTables(): string {
-  return `${oneWayTable()}\n${twoWayTables()}\n${googleTable()}`.trimEnd() + '\n';
+  return `${startupTable()}\n${oneWayTable()}\n${twoWayTables()}\n${googleTable()}`.trimEnd() + '\n';
 }
 
 /** README.md with the generated tables between the markers. */
