@@ -86,7 +86,7 @@ describe('jarvis-sync CLI', () => {
     const cwd = mkdtempSync(join(tmpdir(), 'jarvis-demo-'));
     try {
       // Google's pacing is the user's to set; faster here, the emulator does not mind.
-      const r = await cli(['demo', '--once'], { GOOGLE_REQUESTS_PER_SECOND: '50' }, cwd);
+      const r = await cli(['demo', '--once'], { GOOGLE_REQUESTS_PER_SECOND: '50', NOTION_REQUESTS_PER_SECOND: '50' }, cwd);
       expect(r.code).toBe(0);
       expect(r.stdout).toMatch(/a sample Google account \(40 calendar events, 60 e-mails, 20 contacts \(12 of them also in Notion\)\) served by the local Google emulator at http:\/\/127\.0\.0\.1:\d+/);
       expect(r.stdout).toMatch(/books: full — 16 created/);

@@ -140,8 +140,8 @@ describe('jarvis-sync serve', () => {
   });
 
   it('start with no credentials runs the service in demo mode: /health answers, labelled demo; the dashboard shows all nine datasets synced', async () => {
-    // Google's pacing is the user's to set (the demo keeps it); faster here, the emulator does not mind.
-    service = await startService(['start'], { GOOGLE_REQUESTS_PER_SECOND: '50' });
+    // Pacing is the user's to set (the demo keeps it, and its Notion emulator allows it); faster here.
+    service = await startService(['start'], { GOOGLE_REQUESTS_PER_SECOND: '50', NOTION_REQUESTS_PER_SECOND: '50' });
     expect(service.stdout()).toContain('DEMO MODE');
     // Both emulators, with what they hold.
     expect(service.stdout()).toMatch(/a sample Notion workspace \(16 books, 130 highlights, .*\)\nserved by the local Notion emulator at http:\/\/127\.0\.0\.1:\d+/);

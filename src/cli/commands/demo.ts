@@ -60,7 +60,10 @@ export async function startDemoWorkspace(base: Config, env: Record<string, strin
   const twoWay = sampleTwoWayWorkspace();
   const ids: DemoIds = { ...oneWay.ids, ...twoWay.ids };
   const seed = mergeSeeds(oneWay.seed, twoWay.seed);
-  const emulator = createNotionEmulator({ clock, seed, tokens: [DEMO_TOKEN], rateLimit: { requestsPerSecond: 3, burst: 10 } });
+  // The emulator limits requests like Notion (3/s) unless the user paces the client faster
+  // (NOTION_REQUESTS_PER_SECOND): then the demo runs at that pace instead of refusing it.
+  const notionRate = Math.max(3, base.notion.requestsPerSecond);
+  const emulator = createNotionEmulator({ clock, seed, tokens: [DEMO_TOKEN], rateLimit: { requestsPerSecond: notionRate, burst: Math.max(10, base.notion.burst) } });
   // The sample account is dated around today: the calendar window (30 days back, a year ahead)
   // and the Gmail query (newer_than:90d) are relative to now.
   const googleSample = sampleGoogleWorkspace({ anchor: clock.now() });
