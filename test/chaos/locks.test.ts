@@ -116,8 +116,9 @@ describePooler(`lock campaign through the transaction pooler${serverUrl && poole
   }
 
   it('sees two runs writing one dataset at once when the lease excludes nothing (test hook), and none with the lease', async () => {
-    // Each Notion write waits 30 ms, so that two runs of a dataset would certainly meet.
-    const off = await twoAtOnce(21, { CHAOS_LEASE_OFF: '1', CHAOS_WRITE_DELAY_MS: '30' });
+    // Each Notion write waits 200 ms, so that two runs of a dataset would certainly meet even when
+    // one process starts a good while after the other (two busy cores: 30 ms was not always enough).
+    const off = await twoAtOnce(21, { CHAOS_LEASE_OFF: '1', CHAOS_WRITE_DELAY_MS: '200' });
     expect(off.runs.map((r) => r.died)).toEqual([false, false]);
     expect(off.runs.flatMap((r) => r.statuses).filter(([, s]) => s === 'locked')).toEqual([]);
     expect(off.writes.overlaps.length, 'overlapping runs seen by the oracle with the lease off').toBeGreaterThan(0);
@@ -125,7 +126,7 @@ describePooler(`lock campaign through the transaction pooler${serverUrl && poole
     expect(off.report.overlaps).toBe(off.writes.overlaps.length);
     expect(lockFailed(off.report)).toBe(true);
 
-    const on = await twoAtOnce(21, { CHAOS_WRITE_DELAY_MS: '30' });
+    const on = await twoAtOnce(21, { CHAOS_WRITE_DELAY_MS: '200' });
     expect(on.runs.map((r) => r.died)).toEqual([false, false]);
     expect(on.runs.flatMap((r) => r.statuses).filter(([, s]) => s === 'locked').length, 'steps that found the other instance holding the dataset').toBeGreaterThan(0);
     expect(on.writes.phases.length).toBeGreaterThan(2);
