@@ -5,7 +5,8 @@
  * The DDL (column types), the config checks (`type` overrides) and the readers all come from here.
  *
  * Readers take the property value as a page carries it (`{ id, type, [type]: … }`); relation and
- * people lists past 25 arrive completed by the connector (truncated-properties.ts).
+ * people lists past 25, and rollups over a relation past 25, arrive completed by the connector
+ * (truncated-properties.ts).
  */
 import { extractValue } from '../connectors/notion/properties.ts';
 import type { ColumnType } from '../store/types.ts';
