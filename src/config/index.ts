@@ -1,2 +1,2 @@
-export { loadConfig, requireNotionToken, type Config, type GoogleConfig, type ResolvedDataset, type LoadConfigOptions } from './load.ts';
+export { columnName, loadConfig, requireNotionToken, type Config, type GoogleConfig, type ResolvedDataset, type LoadConfigOptions } from './load.ts';
 export { ConfigError } from './errors.ts';

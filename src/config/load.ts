@@ -13,6 +13,20 @@ export interface ResolvedDataset extends DatasetDescriptor {
   enabled: boolean;
   /** `datasets.<name>.adopt`: migrate may complete an existing table that jarvis-sync did not create. */
   adopt: boolean;
+  /**
+   * The dataset's own columns (extraColumns: calendar's and gmail's) that `datasets.<name>.columns`
+   * renames, default name → the column's name; `extraColumns` and `indexes` already carry the new
+   * names. The code that writes them names them by default: columnName(ds, 'calendar_id').
+   */
+  columnNames?: Record<string, string>;
+}
+
+/** Columns the updated_at trigger ignores by name (0004_updated_at_truthful.sql): never renamed. */
+const TRIGGER_BOOKKEEPING = ['google_resource_name', 'google_etag', 'google_updated_at'];
+
+/** The column a dataset's own column (by its default name) has in its table, after the config's renames. */
+export function columnName(ds: Pick<ResolvedDataset, 'columnNames'>, column: string): string {
+  return ds.columnNames?.[column] ?? column;
 }
 
 export interface Config {
@@ -245,10 +259,20 @@ function applyOverride(
   configFile: string | null,
 ): ResolvedDataset {
   const known = new Set(d.fields.map((f) => f.field));
-  for (const key of [...Object.keys(o?.properties ?? {}), ...Object.keys(o?.columns ?? {})]) {
+  for (const key of Object.keys(o?.properties ?? {})) {
     if (!known.has(key)) {
       throw new ConfigError(`${configFile}: datasets.${d.name} has no field "${key}"; fields: ${[...known].join(', ')}`);
     }
+  }
+  // `columns` renames a field's column, or one of the dataset's own columns (calendar's and gmail's)
+  // by its default name; not the Google bookkeeping columns, which the updated_at trigger knows by name.
+  const renamable = (d.extraColumns ?? []).map((c) => c.column).filter((c) => !TRIGGER_BOOKKEEPING.includes(c));
+  for (const key of Object.keys(o?.columns ?? {})) {
+    if (known.has(key) || renamable.includes(key)) continue;
+    if (!known.size) {
+      throw new ConfigError(`${configFile}: datasets.${d.name}.columns: ${d.name} has no column "${key}"; columns it can rename: ${renamable.join(', ')}`);
+    }
+    throw new ConfigError(`${configFile}: datasets.${d.name} has no field "${key}"; fields: ${[...known].join(', ')}`);
   }
   if (o?.direction) {
     throw new ConfigError(`${configFile}: datasets.${d.name}.direction: ${d.name} is built in and syncs ${d.pattern === 'two-way' ? 'two-way' : d.pattern === 'one-way' ? 'notion-to-postgres' : 'from Google'}; direction applies to datasets you define`);
@@ -266,7 +290,10 @@ function applyOverride(
     taken.set(f.column, `the column of its field ${f.field}`);
     if (f.endColumn) taken.set(f.endColumn, `the end column of its field ${f.field}`);
   }
-  for (const c of d.extraColumns ?? []) taken.set(c.column, 'one of its own columns');
+  const columnNames: Record<string, string> = {};
+  for (const c of d.extraColumns ?? []) if (o?.columns?.[c.column]) columnNames[c.column] = o.columns[c.column]!;
+  const renamed = (column: string) => columnNames[column] ?? column;
+  for (const c of d.extraColumns ?? []) taken.set(renamed(c.column), 'one of its own columns');
   for (const column of Object.keys(o?.fields ?? {})) {
     const clash = taken.get(column);
     if (clash) throw new ConfigError(`${configFile}: datasets.${d.name}.fields.${column}: "${column}" is already ${clash} in ${d.name}; give the extra field another key`);
@@ -275,6 +302,13 @@ function applyOverride(
     ...d,
     table: o?.table ?? d.table,
     fields,
+    ...(Object.keys(columnNames).length
+      ? {
+          extraColumns: d.extraColumns!.map((c) => ({ ...c, column: renamed(c.column) })),
+          indexes: d.indexes?.map((i) => ({ ...i, on: renamed(i.on) })),
+        }
+      : {}),
+    columnNames,
     configFields: configFieldsOf(o?.fields),
     rowIdProperty: d.rowIdProperty ? (o?.rowIdProperty ?? d.rowIdProperty) : undefined,
     databaseId: nonEmpty(env[d.databaseIdEnv]) ?? o?.databaseId ?? null,

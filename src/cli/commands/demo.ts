@@ -18,6 +18,7 @@ import { runAll } from '../../engine/runAll.ts';
 import type { RunResult } from '../../engine/result.ts';
 import { systemClock, type Clock } from '../../lib/clock.ts';
 import type { Logger } from '../../lib/logger.ts';
+import { quoteIdent } from '../../store/identifiers.ts';
 import type { Store } from '../../store/types.ts';
 import { createRunContext, openMigratedStore } from '../app.ts';
 import { numberFlag, type ParsedCommand } from '../args.ts';
@@ -180,13 +181,16 @@ export async function demoCommand(cmd: ParsedCommand, base: Config, logger: Logg
   let ok = true;
   try {
     ok = report(await runAll(ctx, { full: true }), out) && ok;
+    const books = named(config, 'books');
+    const highlights = named(config, 'highlights');
     const { rows } = await store.query<{ title: string; author: string; highlights: number }>(
-      `SELECT b.title, b.author, count(h.id)::int AS highlights FROM books b LEFT JOIN highlights h ON h.book_id = b.id AND h.deleted_at IS NULL
-       WHERE b.deleted_at IS NULL GROUP BY b.id, b.title, b.author ORDER BY highlights DESC, b.title LIMIT 3`,
+      `SELECT b.${books.column('title')} AS title, b.${books.column('author')} AS author, count(h.id)::int AS highlights
+         FROM ${books.table} b LEFT JOIN ${highlights.table} h ON h.${highlights.column('book_id')} = b.id AND h.deleted_at IS NULL
+       WHERE b.deleted_at IS NULL GROUP BY b.id, 1, 2 ORDER BY highlights DESC, 1 LIMIT 3`,
     );
     out('In Postgres now (books with the most highlights — the first has more than Notion puts in one page response):');
     for (const r of rows) out(`  ${r.title} — ${r.author}: ${r.highlights} highlights`);
-    out(await describeGoogleRows(store));
+    out(await describeGoogleRows(store, config));
     if (cmd.flags.once) return ok ? 0 : 1;
 
     out('');
@@ -208,13 +212,27 @@ export async function demoCommand(cmd: ParsedCommand, base: Config, logger: Logg
   }
 }
 
+/**
+ * A dataset's table and its fields' columns as the config names them (`datasets.<name>.table`,
+ * `.columns`; the user's config file applies to the demo too), quoted for SQL.
+ */
+function named(config: Pick<Config, 'datasets'>, dataset: string): { table: string; column(field: string): string } {
+  const ds = config.datasets.find((d) => d.name === dataset);
+  if (!ds) throw new Error(`the demo needs the dataset ${dataset}`);
+  return {
+    table: quoteIdent(ds.table),
+    column: (field) => quoteIdent(ds.fields.find((f) => f.field === field)?.column ?? field),
+  };
+}
+
 /** One line on what the Google side put in Postgres: contacts linked three ways, events, e-mails. */
-export async function describeGoogleRows(store: Store): Promise<string> {
+export async function describeGoogleRows(store: Store, config: Pick<Config, 'datasets'>): Promise<string> {
+  const contacts = named(config, 'contacts').table;
   const { rows } = await store.query<{ contacts: number; linked: number; events: number; emails: number }>(
-    `SELECT (SELECT count(*)::int FROM contacts WHERE deleted_at IS NULL) AS contacts,
-            (SELECT count(*)::int FROM contacts WHERE deleted_at IS NULL AND notion_page_id IS NOT NULL AND google_resource_name IS NOT NULL) AS linked,
-            (SELECT count(*)::int FROM calendar_events WHERE deleted_at IS NULL) AS events,
-            (SELECT count(*)::int FROM emails WHERE deleted_at IS NULL) AS emails`,
+    `SELECT (SELECT count(*)::int FROM ${contacts} WHERE deleted_at IS NULL) AS contacts,
+            (SELECT count(*)::int FROM ${contacts} WHERE deleted_at IS NULL AND notion_page_id IS NOT NULL AND google_resource_name IS NOT NULL) AS linked,
+            (SELECT count(*)::int FROM ${named(config, 'calendar').table} WHERE deleted_at IS NULL) AS events,
+            (SELECT count(*)::int FROM ${named(config, 'gmail').table} WHERE deleted_at IS NULL) AS emails`,
   );
   const r = rows[0]!;
   return `From Google: ${r.events} calendar events (recurring ones as their instances) and ${r.emails} e-mails; ${r.contacts} contacts, ${r.linked} of them linked to a Notion page and a Google contact alike.`;
@@ -235,7 +253,7 @@ type GoogleEmulator = ReturnType<typeof createGoogleEmulator>;
 export type DemoIds = ReturnType<typeof sampleNotionWorkspace>['ids'] & ReturnType<typeof sampleTwoWayWorkspace>['ids'];
 
 /** What editLikeAUser edits: the two emulators (and the store, passed on its own). */
-export type DemoTargets = Pick<DemoWorkspace, 'emulator' | 'google' | 'ids'>;
+export type DemoTargets = Pick<DemoWorkspace, 'emulator' | 'google' | 'ids' | 'config'>;
 
 export interface DemoEdit {
   /** What the simulated user (or app) did, for the terminal. */
@@ -272,7 +290,7 @@ const personName = (p: { names?: Array<{ displayName?: string | null; givenName?
  * (as an app reading Supabase would), trash a highlight in Notion.
  */
 export async function editLikeAUser(demo: DemoTargets, store: Store, cycle: number, clock: Clock = systemClock): Promise<DemoEdit> {
-  const { emulator, google, ids } = demo;
+  const { emulator, google, ids, config } = demo;
   const round = Math.floor(cycle / DEMO_EDIT_KINDS);
   const books = emulator.listPages(ids.booksDataSource);
   const book = books[cycle % books.length]!;
@@ -327,10 +345,11 @@ export async function editLikeAUser(demo: DemoTargets, store: Store, cycle: numb
     }
     case 6: {
       // Someone on all three sides, so the change is seen going Google → Postgres → Notion.
+      const contacts = named(config, 'contacts');
       const { rows } = await store.query<{ name: string; google_resource_name: string }>(
-        `SELECT name, google_resource_name FROM contacts
+        `SELECT ${contacts.column('name')} AS name, google_resource_name FROM ${contacts.table}
           WHERE deleted_at IS NULL AND google_resource_name IS NOT NULL AND notion_page_id IS NOT NULL
-          ORDER BY name, id OFFSET $1::int % greatest((SELECT count(*) FROM contacts WHERE deleted_at IS NULL AND google_resource_name IS NOT NULL AND notion_page_id IS NOT NULL), 1) LIMIT 1`,
+          ORDER BY name, id OFFSET $1::int % greatest((SELECT count(*) FROM ${contacts.table} WHERE deleted_at IS NULL AND google_resource_name IS NOT NULL AND notion_page_id IS NOT NULL), 1) LIMIT 1`,
         [round],
       );
       const target = rows[0] && google.people.getPerson(rows[0].google_resource_name) ? { resourceName: rows[0].google_resource_name, name: rows[0].name } : person ? { resourceName: person.resourceName!, name: personName(person) } : null;
@@ -344,11 +363,12 @@ export async function editLikeAUser(demo: DemoTargets, store: Store, cycle: numb
       };
     }
     case 7: {
+      const meetings = named(config, 'meetings');
       const { rows } = await store.query<{ title: string }>(
-        `UPDATE meetings SET summary = $1
-          WHERE id = (SELECT id FROM meetings WHERE deleted_at IS NULL ORDER BY date, id
-                       OFFSET $2::int % greatest((SELECT count(*) FROM meetings WHERE deleted_at IS NULL), 1) LIMIT 1)
-        RETURNING title`,
+        `UPDATE ${meetings.table} SET ${meetings.column('summary')} = $1
+          WHERE id = (SELECT id FROM ${meetings.table} WHERE deleted_at IS NULL ORDER BY ${meetings.column('date')}, id
+                       OFFSET $2::int % greatest((SELECT count(*) FROM ${meetings.table} WHERE deleted_at IS NULL), 1) LIMIT 1)
+        RETURNING ${meetings.column('title')} AS title`,
         [`Follow-ups sent on ${new Date(clock.now()).toISOString().slice(0, 10)} ✅`, round],
       );
       return rows[0]

@@ -14,7 +14,10 @@ import type { RunResult } from '../result.ts';
 export interface KeyedSpec {
   table: string;
   keyColumn: string;
+  /** The columns written, by their default names (the rows' keys). */
   columns: Record<string, ColumnType>;
+  /** A column's name in the table, when the config renamed it (datasets.<name>.columns); default: as is. */
+  columnName?: (column: string) => string;
 }
 
 function canonical(columns: Record<string, ColumnType>, row: Record<string, unknown>): CanonicalRecord {
@@ -32,9 +35,17 @@ export async function applyKeyedRows(
   opts: { dryRun: boolean },
 ): Promise<void> {
   const keys = [...rows.map((r) => String(r[spec.keyColumn])), ...deleteKeys];
-  const existing = await selectRowsByKeys(ctx.store, { table: spec.table, keyColumn: spec.keyColumn, columns: { id: 'uuid', deleted_at: 'timestamptz', ...spec.columns } }, keys);
+  // Rows are built and compared under the default names; the table's may be renamed.
+  const named = (c: string) => spec.columnName?.(c) ?? c;
+  const inTable = (columns: Record<string, ColumnType>) => Object.fromEntries(Object.entries(columns).map(([c, t]) => [named(c), t]));
+  const toTable = (row: Record<string, unknown>) => Object.fromEntries(Object.entries(row).map(([c, v]) => [named(c), v]));
+  const keyColumn = named(spec.keyColumn);
+  const existing = await selectRowsByKeys(ctx.store, { table: spec.table, keyColumn, columns: { id: 'uuid', deleted_at: 'timestamptz', ...inTable(spec.columns) } }, keys);
   const targets = new Map<string, TargetRecord>();
-  for (const [k, row] of existing) targets.set(k, { id: String(row.id), record: canonical(spec.columns, row), deletedAt: row.deleted_at ? new Date(row.deleted_at).toISOString() : null });
+  for (const [k, stored] of existing) {
+    const row = Object.fromEntries(Object.keys(spec.columns).map((c) => [c, stored[named(c)]]));
+    targets.set(k, { id: String(stored.id), record: canonical(spec.columns, row), deletedAt: stored.deleted_at ? new Date(stored.deleted_at).toISOString() : null });
+  }
   const plan = planOneWay(
     rows.map((r) => ({ key: String(r[spec.keyColumn]), editedAt: '', record: canonical(spec.columns, r) })),
     targets,
@@ -54,8 +65,8 @@ export async function applyKeyedRows(
     result.plan = [...(result.plan ?? []), ...plan.entries];
     return;
   }
-  const upsertSpec = { table: spec.table, keyColumn: spec.keyColumn, columns: { ...spec.columns, last_sync_source: 'text' as ColumnType } };
-  const toRow = (e: (typeof writes)[number]) => ({ [spec.keyColumn]: e.key, ...e.record, last_sync_source: 'google', deleted_at: null });
+  const upsertSpec = { table: spec.table, keyColumn, columns: { ...inTable(spec.columns), last_sync_source: 'text' as ColumnType } };
+  const toRow = (e: (typeof writes)[number]) => ({ ...toTable({ [spec.keyColumn]: e.key, ...e.record }), last_sync_source: 'google', deleted_at: null });
   // Each batch writes its change rows (sync_logs) in its own transaction, in one statement.
   if (writes.length) {
     try {
@@ -77,7 +88,7 @@ export async function applyKeyedRows(
   if (deleting.length) {
     const deletes = plan.entries.filter((e) => e.action === 'delete');
     await ctx.store.transaction(async (tx) => {
-      await softDeleteByKeys(tx, { table: spec.table, keyColumn: spec.keyColumn }, deleting, new Date(ctx.clock.now()));
+      await softDeleteByKeys(tx, { table: spec.table, keyColumn }, deleting, new Date(ctx.clock.now()));
       await ctx.changes?.write(tx, oneWayChanges(deletes, [], 'googleId'));
     });
   }

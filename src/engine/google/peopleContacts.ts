@@ -4,6 +4,7 @@
  * an organization name where Google has none), and the name is newest-wins.
  */
 import type { people_v1 } from '@googleapis/people';
+import type { DatasetDescriptor } from '../../datasets/types.ts';
 import { sameValue, type CanonicalRecord } from '../canonical.ts';
 import { normalizeEmail, normalizePhone } from '../identity.ts';
 
@@ -13,6 +14,23 @@ export interface GoogleContact {
   phones: string[];
   company: string | null;
   notes: string | null;
+}
+
+/** The fields of the contacts dataset the Google step reads and writes, by the names it uses for them. */
+const CONTACT_FIELDS: Record<keyof GoogleContact, string> = { name: 'name', emails: 'email', phones: 'phone', company: 'company', notes: 'notes' };
+
+/**
+ * The table's columns for a Google contact's values: the columns of the dataset's fields, so a
+ * rename in the config (`datasets.contacts.columns`, e.g. email → "email") is the Google step's too.
+ */
+export function contactColumns(ds: Pick<DatasetDescriptor, 'name' | 'fields'>): Record<keyof GoogleContact, string> {
+  const out = {} as Record<keyof GoogleContact, string>;
+  for (const [key, field] of Object.entries(CONTACT_FIELDS) as Array<[keyof GoogleContact, string]>) {
+    const f = ds.fields.find((x) => x.field === field);
+    if (!f) throw new Error(`${ds.name}: the Google step needs the field ${field}, which the dataset does not have`);
+    out[key] = f.column;
+  }
+  return out;
 }
 
 const primaryFirst = <T extends { metadata?: { primary?: boolean | null } | null }>(list: T[] | undefined | null): T[] =>

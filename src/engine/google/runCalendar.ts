@@ -3,15 +3,15 @@
  * incremental by the syncToken kept in sync_state (`calendar_sync_token`). A rejected token
  * (410) is forgotten and replaced by exactly one full resync. Cancelled events soft-delete.
  */
-import type { ResolvedDataset } from '../../config/index.ts';
-import { countActive, readState, writeState } from '../../store/index.ts';
+import { columnName, type ResolvedDataset } from '../../config/index.ts';
+import { countActive, quoteIdent, readState, writeState } from '../../store/index.ts';
 import type { RunContext, RunOptions } from '../context.ts';
 import type { RunResult } from '../result.ts';
 import { runFramed } from '../runFrame.ts';
 import { checkDeletionValve, checkSafetyValve } from '../safetyValve.ts';
 import { applyKeyedRows } from './applyKeyedRows.ts';
 import { CALENDAR_COLUMNS, eventToRow, isCancelled } from './calendarRows.ts';
-import { contactIdsByEmail, linkContacts } from './contactLinks.ts';
+import { contactAddresses, contactIdsByEmail, linkContacts } from './contactLinks.ts';
 
 export const CALENDAR_TOKEN_KEY = 'calendar_sync_token';
 /** The calendar the stored token belongs to: a token is only good for the calendar it came from. */
@@ -58,18 +58,20 @@ async function syncCalendar(ctx: RunContext, ds: ResolvedDataset, opts: RunOptio
       result.errors.push({ key: e.id ?? '(no id)', error: (err as Error).message, kind: 'validation' });
     }
   }
-  const byEmail = await contactIdsByEmail(ctx.store, rows.flatMap((r) => r.attendee_emails as string[]));
+  const byEmail = await contactIdsByEmail(ctx.store, contactAddresses(ctx.config), rows.flatMap((r) => r.attendee_emails as string[]));
   for (const r of rows) r.contact_ids = linkContacts(r.attendee_emails as string[], byEmail);
 
   // A full resync also finds events gone since (deleted while the token was dead): rows of this
   // calendar inside the window that Google no longer lists — behind the valves.
+  // Columns by their names in the table (datasets.calendar.columns may rename them).
+  const c = (column: string) => quoteIdent(columnName(ds, column));
   if (full) {
-    const active = await countActive(ctx.store, ds.table, { calendar_id: calendarId, deleted_at: null });
+    const active = await countActive(ctx.store, ds.table, { [columnName(ds, 'calendar_id')]: calendarId, deleted_at: null });
     checkSafetyValve(rows.length, active, ctx.config.sync.safetyValveRatio, 'Google Calendar', 'Postgres');
     const listed = new Set(rows.map((r) => r.google_event_id as string));
     const { rows: inWindow } = await ctx.store.query<{ google_event_id: string }>(
-      `SELECT google_event_id FROM calendar_events WHERE calendar_id = $1 AND deleted_at IS NULL
-         AND coalesce(ends_at, end_date::timestamptz) > $2 AND coalesce(starts_at, start_date::timestamptz) < $3`,
+      `SELECT ${c('google_event_id')} AS google_event_id FROM ${quoteIdent(ds.table)} WHERE ${c('calendar_id')} = $1 AND deleted_at IS NULL
+         AND coalesce(${c('ends_at')}, ${c('end_date')}::timestamptz) > $2 AND coalesce(${c('starts_at')}, ${c('start_date')}::timestamptz) < $3`,
       [calendarId, timeMin, timeMax],
     );
     for (const r of inWindow) if (!listed.has(r.google_event_id)) cancelled.push(r.google_event_id);
@@ -79,7 +81,7 @@ async function syncCalendar(ctx: RunContext, ds: ResolvedDataset, opts: RunOptio
     minimum: ctx.config.sync.deletionValveMinimum,
     force: opts.force || !full, // cancellations reported by Google itself are not a guess
   });
-  await applyKeyedRows(ctx, { table: ds.table, keyColumn: 'google_event_id', columns: CALENDAR_COLUMNS }, rows, cancelled, result, { dryRun: Boolean(opts.dryRun) });
+  await applyKeyedRows(ctx, { table: ds.table, keyColumn: 'google_event_id', columns: CALENDAR_COLUMNS, columnName: (column) => columnName(ds, column) }, rows, cancelled, result, { dryRun: Boolean(opts.dryRun) });
   result.skipped = result.errors.length;
   // The token moves on only when every event was taken: a record that failed is read again next run.
   if (!opts.dryRun && !result.errors.length) {

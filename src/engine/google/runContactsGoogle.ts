@@ -20,12 +20,13 @@ import { runFramed } from '../runFrame.ts';
 import { relinkGoogle } from '../relink/relinkGoogle.ts';
 import { matchUnseenPeople } from './unseenPeople.ts';
 import { randomUUID } from 'node:crypto';
-import { googleKey, mergeGoogleContact, personFromChanges, personToContact, rowToContact, type GoogleContact, type GoogleLegMerge } from './peopleContacts.ts';
+import { contactColumns, googleKey, mergeGoogleContact, personFromChanges, personToContact, rowToContact, type GoogleContact, type GoogleLegMerge } from './peopleContacts.ts';
 
 export const PEOPLE_TOKEN_KEY = 'people_sync_token';
 const LEG = 'contacts_google';
 const PG_CURSOR_KEY = 'pg_cursor_contacts_google';
-const ROW_COLUMNS = 'id, name, emails, phones, company, notes, google_resource_name, google_etag, updated_at, deleted_at';
+/** What this step writes, under the names it uses for them (the columns follow datasets.contacts.columns: contactColumns). */
+const WRITTEN: Record<string, ColumnType> = { name: 'text', emails: 'text[]', phones: 'text[]', company: 'text', notes: 'text', google_resource_name: 'text', google_etag: 'text', google_updated_at: 'timestamptz', last_sync_source: 'text' };
 
 type Row = Record<string, any>;
 
@@ -39,6 +40,10 @@ async function syncGoogleLeg(ctx: RunContext, ds: ResolvedDataset, opts: RunOpti
   const { store } = ctx;
   const people = ctx.google!.people;
   const table = quoteIdent(ds.table);
+  // Rows are read and written under the step's own names (name, emails, phones, company, notes),
+  // whatever columns the config maps those fields to.
+  const cols = contactColumns(ds);
+  const rowColumns = `id, ${(['name', 'emails', 'phones', 'company', 'notes'] as const).map((k) => `${quoteIdent(cols[k])} AS ${k}`).join(', ')}, google_resource_name, google_etag, updated_at, deleted_at`;
   const dryRun = Boolean(opts.dryRun);
   const fail = (key: string, e: unknown) => result.errors.push({ key, error: (e as Error).message ?? String(e), kind: (e as { kind?: string }).kind ?? 'validation' });
 
@@ -68,9 +73,9 @@ async function syncGoogleLeg(ctx: RunContext, ds: ResolvedDataset, opts: RunOpti
   // 2. Rows: those linked to the listed people, and every row not linked to Google (match candidates).
   const names = listing.people.map((p) => p.resourceName).filter((x): x is string => Boolean(x));
   const previous = listing.people.flatMap((p) => p.metadata?.previousResourceNames ?? []);
-  const { rows: linkedRows } = await store.query<Row>(`SELECT ${ROW_COLUMNS} FROM ${table} WHERE google_resource_name = ANY($1::text[])`, [[...names, ...previous]]);
+  const { rows: linkedRows } = await store.query<Row>(`SELECT ${rowColumns} FROM ${table} WHERE google_resource_name = ANY($1::text[])`, [[...names, ...previous]]);
   const byResource = new Map(linkedRows.map((r) => [String(r.google_resource_name), r]));
-  const { rows: unlinked } = await store.query<Row>(`SELECT ${ROW_COLUMNS} FROM ${table} WHERE google_resource_name IS NULL AND deleted_at IS NULL`);
+  const { rows: unlinked } = await store.query<Row>(`SELECT ${rowColumns} FROM ${table} WHERE google_resource_name IS NULL AND deleted_at IS NULL`);
   const claimed = new Set<string>();
   const index = buildIdentityIndex(unlinked.map((r) => ({ id: String(r.id), emails: r.emails, phones: r.phones })));
   const unlinkedById = new Map(unlinked.map((r) => [String(r.id), r]));
@@ -79,7 +84,7 @@ async function syncGoogleLeg(ctx: RunContext, ds: ResolvedDataset, opts: RunOpti
   const pgCursor = opts.full ? null : await readState(store, PG_CURSOR_KEY);
   const overlapMs = ctx.config.sync.overlapSeconds * 1000;
   const { rows: changedRows } = pgCursor
-    ? await store.query<Row>(`SELECT ${ROW_COLUMNS} FROM ${table} WHERE google_resource_name IS NOT NULL AND deleted_at IS NULL AND updated_at >= $1`, [new Date(Date.parse(pgCursor) - overlapMs)])
+    ? await store.query<Row>(`SELECT ${rowColumns} FROM ${table} WHERE google_resource_name IS NOT NULL AND deleted_at IS NULL AND updated_at >= $1`, [new Date(Date.parse(pgCursor) - overlapMs)])
     : { rows: [] as Row[] };
 
   interface Item {
@@ -271,8 +276,9 @@ async function syncGoogleLeg(ctx: RunContext, ds: ResolvedDataset, opts: RunOpti
     // Deleted in Google: the contact stays, its link to Google goes.
     changes.push({ verb: 'update', side: 'supabase', recordId: String(r.id), googleId: String(r.google_resource_name), fields: ['google_resource_name'] });
   }
-  const columns: Record<string, ColumnType> = { name: 'text', emails: 'text[]', phones: 'text[]', company: 'text', notes: 'text', google_resource_name: 'text', google_etag: 'text', google_updated_at: 'timestamptz', last_sync_source: 'text' };
-  const full = (r: Row) => Object.fromEntries(['id', ...Object.keys(columns)].map((k) => [k, r[k] ?? null]));
+  const column = (k: string) => (cols as Record<string, string>)[k] ?? k;
+  const columns = Object.fromEntries(Object.entries(WRITTEN).map(([k, t]) => [column(k), t]));
+  const full = (r: Row) => Object.fromEntries(['id', ...Object.keys(WRITTEN)].map((k) => [column(k), r[k] ?? null]));
   await store.transaction(async (tx) => {
     if (rowWrites.length) await upsertRows(tx, { table: ds.table, keyColumn: 'id', keyType: 'uuid', columns }, rowWrites.map(full));
     if (links.length) await upsertLinks(tx, LEG, links);

@@ -98,6 +98,8 @@ export interface DashboardDataset {
   pattern: 'one-way' | 'two-way' | 'calendar' | 'gmail' | 'google-leg';
   /** e.g. "Notion → Postgres". */
   direction: string;
+  /** The Postgres table it syncs into, as the config names it (`datasets.<name>.table`). */
+  table: string;
   configured: boolean;
   /** Whether `POST /sync/<name>` runs it (the contacts Google leg runs as part of contacts). */
   runnable: boolean;
@@ -161,6 +163,7 @@ interface DatasetEntry {
   label: string;
   pattern: DashboardDataset['pattern'];
   direction: string;
+  table: string;
   configured: boolean;
   runnable: boolean;
   hint: string | null;
@@ -187,6 +190,7 @@ function datasetEntries(config: Config): DatasetEntry[] {
       label: ds.name,
       pattern: ds.pattern,
       direction: ds.pattern === 'two-way' ? 'Notion ⇄ Postgres' : google ? 'Google → Postgres' : 'Notion → Postgres',
+      table: ds.table,
       configured,
       runnable: configured || googleLeg,
       hint,
@@ -197,6 +201,7 @@ function datasetEntries(config: Config): DatasetEntry[] {
         label: `${ds.name} · Google`,
         pattern: 'google-leg',
         direction: 'Google ⇄ Postgres',
+        table: ds.table,
         configured: googleLeg,
         runnable: false,
         hint: googleLeg ? `runs with ${ds.name}` : ds.enabled ? GOOGLE_HINT : 'disabled in the config file',

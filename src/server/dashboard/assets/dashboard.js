@@ -481,7 +481,7 @@
     for (const ds of d.datasets) {
       const r = ds.lastRun;
       const mine = state.runs.get(ds.name);
-      const nameCell = h('td', { class: 'col-name' }, h('span', { class: 'ds-name', text: ds.label }), h('span', { class: 'ds-dir', text: ds.direction }));
+      const nameCell = h('td', { class: 'col-name' }, h('span', { class: 'ds-name', text: ds.label }), h('span', { class: 'ds-dir', text: ds.table ? `${ds.direction} · ${ds.table}` : ds.direction, title: ds.table ? `Postgres table ${ds.table}` : null }));
       const action = h('td', { class: 'action-cell' });
       if (ds.runnable) action.append(runButton(ds.name, ds.label, false));
       else if (ds.pattern === 'google-leg' && ds.configured) action.append(h('span', { class: 'muted small', text: ds.hint }));
