@@ -88,6 +88,15 @@ export interface Config {
     googleChannelToken: string | null;
     settleSeconds: number;
   };
+  /** Polling where no webhook delivers changes (src/scheduler/polling.ts). */
+  polling: {
+    enabled: boolean;
+    /** Per Notion dataset without webhooks; null: the default (30 s, stretched to keep idle polling under a tenth of the Notion rate). */
+    notionSeconds: number | null;
+    notionBackupSeconds: number;
+    googleSeconds: number;
+    googleBackupSeconds: number;
+  };
   datasets: ResolvedDataset[];
   logLevel: string;
   /** LOG_FORMAT: json | pretty; null = pretty on a terminal, JSON elsewhere. */
@@ -197,6 +206,13 @@ export function loadConfig(opts: LoadConfigOptions = {}): Config {
       notionVerificationToken: nonEmpty(env.NOTION_WEBHOOK_VERIFICATION_TOKEN) ?? null,
       googleChannelToken: nonEmpty(env.GOOGLE_CALENDAR_WEBHOOK_TOKEN) ?? null,
       settleSeconds: file.webhooks?.settleSeconds ?? 5,
+    },
+    polling: {
+      enabled: file.polling?.enabled ?? true,
+      notionSeconds: file.polling?.notionSeconds ?? null,
+      notionBackupSeconds: file.polling?.notionBackupSeconds ?? 300,
+      googleSeconds: file.polling?.googleSeconds ?? 30,
+      googleBackupSeconds: file.polling?.googleBackupSeconds ?? 300,
     },
     datasets,
     logLevel,

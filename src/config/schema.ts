@@ -138,6 +138,21 @@ export const configFileSchema = z
       })
       .strict()
       .optional(),
+    /** Polling for changes where no webhook delivers them (src/scheduler/polling.ts). */
+    polling: z
+      .object({
+        enabled: z.boolean().optional(),
+        /** Seconds between two polls of one Notion dataset without webhooks (default: 30, longer if many datasets). */
+        notionSeconds: z.number().min(5).max(86_400).optional(),
+        /** …with Notion webhooks set up: a backup poll in case an event is lost (default 300). */
+        notionBackupSeconds: z.number().min(5).max(86_400).optional(),
+        /** Seconds between two polls of one Google dataset (calendar without push, gmail, contacts; default 30). */
+        googleSeconds: z.number().min(5).max(86_400).optional(),
+        /** …of the calendar when its push channel is set up (default 300). */
+        googleBackupSeconds: z.number().min(5).max(86_400).optional(),
+      })
+      .strict()
+      .optional(),
   })
   .strict();
 

@@ -16,6 +16,7 @@ import { systemClock, type Clock } from '../../lib/clock.ts';
 import type { Logger } from '../../lib/logger.ts';
 import { createNotifier } from '../../notify/index.ts';
 import { createScheduler, type Scheduler } from '../../scheduler/index.ts';
+import { startPolling } from '../../scheduler/polling.ts';
 import { createApp } from '../../server/app.ts';
 import { dashboardRoutes } from '../../server/dashboard/index.ts';
 import { assertSafeBind, isLoopback, startHttpServer, type HttpServer } from '../../server/http.ts';
@@ -116,6 +117,10 @@ export async function serveCommand(cmd: ParsedCommand, base: Config, baseLogger:
     const scheduler: Scheduler = createScheduler({ runs, config, logger, clock, timers: opts.timers });
     scheduler.start();
     cleanup.push(() => scheduler.stop());
+
+    // Polling where no webhook delivers changes: Notion and Google (src/scheduler/polling.ts).
+    const polling = await startPolling({ config, store, notion: ctx.notion, google: ctx.google, runs, dispatcher: webhooks.dispatcher, logger, clock, timers: opts.timers ?? systemTimers });
+    cleanup.push(() => polling.stop());
 
     if (demo) {
       out(`jarvis-sync — DEMO MODE (no credentials are configured): a sample Notion workspace (${demo.contents})`);
