@@ -88,6 +88,14 @@ export interface Config {
     googleChannelToken: string | null;
     settleSeconds: number;
   };
+  /** Postgres → Notion in seconds (src/scheduler/postgresChanges.ts). */
+  postgresChanges: {
+    enabled: boolean;
+    /** LISTEN where it works; false: always poll. */
+    listen: boolean;
+    pollSeconds: number;
+    settleSeconds: number;
+  };
   /** Polling where no webhook delivers changes (src/scheduler/polling.ts). */
   polling: {
     enabled: boolean;
@@ -206,6 +214,12 @@ export function loadConfig(opts: LoadConfigOptions = {}): Config {
       notionVerificationToken: nonEmpty(env.NOTION_WEBHOOK_VERIFICATION_TOKEN) ?? null,
       googleChannelToken: nonEmpty(env.GOOGLE_CALENDAR_WEBHOOK_TOKEN) ?? null,
       settleSeconds: file.webhooks?.settleSeconds ?? 5,
+    },
+    postgresChanges: {
+      enabled: file.postgresChanges?.enabled ?? true,
+      listen: file.postgresChanges?.listen ?? true,
+      pollSeconds: file.postgresChanges?.pollSeconds ?? 5,
+      settleSeconds: file.postgresChanges?.settleSeconds ?? 2,
     },
     polling: {
       enabled: file.polling?.enabled ?? true,

@@ -138,6 +138,19 @@ export const configFileSchema = z
       })
       .strict()
       .optional(),
+    /** Postgres → Notion in seconds: changes to two-way rows start targeted syncs (src/scheduler/postgresChanges.ts). */
+    postgresChanges: z
+      .object({
+        enabled: z.boolean().optional(),
+        /** Use LISTEN where it works (not through a transaction pooler); false: always poll. */
+        listen: z.boolean().optional(),
+        /** Seconds between two reads of the recorded changes when they are polled (default 5). */
+        pollSeconds: z.number().min(1).max(3600).optional(),
+        /** Settle window: changes to one row within this many seconds become one sync (default 2). */
+        settleSeconds: z.number().min(0).max(600).optional(),
+      })
+      .strict()
+      .optional(),
     /** Polling for changes where no webhook delivers them (src/scheduler/polling.ts). */
     polling: z
       .object({

@@ -6,7 +6,7 @@
 import type { RunOptions } from '../engine/context.ts';
 import type { RunResult } from '../engine/result.ts';
 
-export type RunTrigger = 'http' | 'schedule' | 'webhook' | 'cli';
+export type RunTrigger = 'http' | 'schedule' | 'webhook' | 'cli' | 'postgres';
 
 export interface RunRecord {
   id: string;

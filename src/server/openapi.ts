@@ -216,7 +216,7 @@ export function openApiDocument(opts: { datasets: string[]; version?: string }) 
           properties: {
             run_id: { type: 'string' },
             target: { type: 'string' },
-            trigger: { type: 'string', enum: ['http', 'schedule', 'webhook', 'cli'] },
+            trigger: { type: 'string', enum: ['http', 'schedule', 'webhook', 'cli', 'postgres'] },
             status: { type: 'string', enum: ['running', 'success', 'error', 'aborted'] },
             started_at: { type: 'string', format: 'date-time' },
             finished_at: { type: ['string', 'null'], format: 'date-time' },

@@ -16,7 +16,8 @@ import { redactString } from '../store/index.ts';
 import { Metrics } from './metrics.ts';
 import { systemTimers, type Timers } from './timers.ts';
 
-export type RunTrigger = 'http' | 'schedule' | 'webhook' | 'cli';
+/** 'postgres': a change to a two-way row made by an app or a person (src/scheduler/postgresChanges.ts). */
+export type RunTrigger = 'http' | 'schedule' | 'webhook' | 'cli' | 'postgres';
 
 export interface RunRecord {
   id: string;
@@ -254,6 +255,7 @@ function plainOptions(opts: RunOptions): RunOptions {
     ...(opts.dryRun !== undefined ? { dryRun: opts.dryRun } : {}),
     ...(opts.force !== undefined ? { force: opts.force } : {}),
     ...(opts.pageIds ? { pageIds: [...opts.pageIds] } : {}),
+    ...(opts.recordIds ? { recordIds: [...opts.recordIds] } : {}),
   };
 }
 
@@ -264,5 +266,6 @@ function describeOptions(opts: RunOptions): Record<string, unknown> {
     ...(opts.dryRun ? { dryRun: true } : {}),
     ...(opts.force ? { force: true } : {}),
     ...(opts.pageIds ? { pages: opts.pageIds.length } : {}),
+    ...(opts.recordIds ? { rows: opts.recordIds.length } : {}),
   };
 }

@@ -2,9 +2,11 @@
  * Generic batched writers for the dataset tables: one statement per chunk of rows, whatever the
  * row count. Rows travel as one jsonb parameter unpacked by jsonb_to_recordset, which (unlike
  * unnest) handles array columns such as text[] and uuid[]. Table and column names are validated
- * identifiers; every value is a parameter.
+ * identifiers; every value is a parameter. Every statement carries OWN_WRITE: jarvis-sync's writes
+ * are not recorded as changes to sync (src/store/rowChanges.ts).
  */
 import { assertIdentifier, quoteIdent } from './identifiers.ts';
+import { OWN_WRITE } from './rowChanges.ts';
 import type { ColumnType, Sql } from './types.ts';
 
 export const DEFAULT_CHUNK_SIZE = 5_000;
@@ -53,7 +55,7 @@ export async function upsertRows(sql: Sql, spec: UpsertSpec, rows: Row[]): Promi
        WHERE ROW(${updatable.map((c) => `t.${quoteIdent(c)}`).join(', ')}) IS DISTINCT FROM ROW(${updatable.map((c) => `excluded.${quoteIdent(c)}`).join(', ')})`
     : 'DO NOTHING';
   const text = `INSERT INTO ${quoteIdent(spec.table)} AS t (${list})
-    SELECT ${names.map(value).join(', ')} FROM ${recordset(columns)}
+    SELECT ${names.map(value).join(', ')} FROM ${recordset(columns)} WHERE ${OWN_WRITE}
     ON CONFLICT (${key}) ${onConflict}
     RETURNING t."id"::text AS id, t.${key}::text AS key, (t.xmax = 0) AS inserted`;
 
@@ -87,7 +89,7 @@ export async function updateRowsByKey(sql: Sql, spec: UpsertSpec, rows: Row[]): 
   if (!updatable.length || !rows.length) return 0;
   const text = `UPDATE ${quoteIdent(spec.table)} AS t SET ${updatable.map((c) => `${quoteIdent(c)} = x.${quoteIdent(c)}`).join(', ')}
     FROM ${recordset(columns)}
-    WHERE t.${key} = x.${key}
+    WHERE t.${key} = x.${key} AND ${OWN_WRITE}
       AND ROW(${updatable.map((c) => `t.${quoteIdent(c)}`).join(', ')}) IS DISTINCT FROM ROW(${updatable.map((c) => `x.${quoteIdent(c)}`).join(', ')})`;
   let count = 0;
   for (const chunk of chunks(rows, spec.chunkSize)) count += (await sql.query(text, [JSON.stringify(chunk.map((row) => toRecord(row, columns)))])).rowCount;
@@ -124,7 +126,7 @@ export async function softDeleteByKeys(
   at: Date,
 ): Promise<number> {
   const text = `UPDATE ${quoteIdent(spec.table)} SET "deleted_at" = $2
-    WHERE ${quoteIdent(spec.keyColumn)} = ANY($1::${keyTypeOf({ ...spec, columns: {} })}[]) AND "deleted_at" IS NULL`;
+    WHERE ${quoteIdent(spec.keyColumn)} = ANY($1::${keyTypeOf({ ...spec, columns: {} })}[]) AND "deleted_at" IS NULL AND ${OWN_WRITE}`;
   let count = 0;
   for (const chunk of chunks([...new Set(keys)], spec.chunkSize)) {
     count += (await sql.query(text, [chunk, at])).rowCount;

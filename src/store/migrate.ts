@@ -14,6 +14,7 @@ import { defaultDatasets } from '../datasets/index.ts';
 import type { Logger } from '../lib/logger.ts';
 import { ensureDatasetTables, type DatasetTableInput, type EnsureResult } from './adoptTables.ts';
 import { quoteIdent } from './identifiers.ts';
+import { ensureChangeTriggers } from './rowChanges.ts';
 import type { Sql, Store } from './types.ts';
 
 const MIGRATIONS_DIR = new URL('./migrations/', import.meta.url);
@@ -166,6 +167,8 @@ export async function migrate(
   // A function is asked after the migration files ran: it may read sync_state (config fields' remembered kinds).
   const datasets = typeof opts.datasets === 'function' ? await opts.datasets(store) : (opts.datasets ?? defaultDatasets());
   const tables = await ensureDatasetTables(store, datasets, { logger: opts.logger });
+  // The change triggers of the two-way tables (0007_row_changes.sql), once every table is in place.
+  await ensureChangeTriggers(store, datasets, { logger: opts.logger });
   return legacyUpgrade ? { applied, tables, legacyUpgrade } : { applied, tables };
 }
 

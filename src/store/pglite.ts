@@ -100,6 +100,14 @@ class PgliteStore implements Store {
     });
   }
 
+  async listen(channel: string, onNotify: (payload: string) => void): Promise<() => Promise<void>> {
+    this.guard.assertOutside('listen');
+    const stop = await this.db.listen(channel, onNotify);
+    return async () => {
+      if (!this.db.closed) await stop();
+    };
+  }
+
   async close(): Promise<void> {
     if (this.db.closed) return;
     try {

@@ -24,6 +24,12 @@ export interface Store extends Sql {
   /** Number of SQL statements sent so far (for benchmarks: statements per 1,000 records). */
   readonly statementCount: number;
   close(): Promise<void>;
+  /**
+   * PGlite only: LISTEN within this process (notifications of this database's commits); resolves
+   * to the function that stops listening. Stores over node-postgres leave it out: a LISTEN needs a
+   * connection of its own there (src/store/rowChanges.ts, listenPostgres).
+   */
+  listen?(channel: string, onNotify: (payload: string) => void): Promise<() => Promise<void>>;
 }
 
 export interface OpenStoreOptions {

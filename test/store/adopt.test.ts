@@ -262,7 +262,12 @@ describe.each(storeBackends())('existing tables on %s', (kind) => {
         expect(columns.find((c: any) => c.column_name === 'updated_at')).toMatchObject({ is_nullable: 'NO', column_default: 'now()' });
         const { rows: indexes } = await store.query(`SELECT indexname FROM pg_indexes WHERE tablename = 'tasks' AND schemaname = current_schema() ORDER BY 1`);
         expect(indexes.map((i: any) => i.indexname)).toEqual(['tasks_meeting_id_idx', 'tasks_notion_page_id_key', 'tasks_pkey', 'tasks_updated_at_idx']);
-        expect((await store.query(`SELECT tgname FROM pg_trigger WHERE tgrelid = 'tasks'::regclass`)).rows).toEqual([{ tgname: 'tasks_set_updated_at' }]);
+        // The updated_at trigger, and the change triggers of a two-way table (0007_row_changes.sql).
+        expect((await store.query(`SELECT tgname FROM pg_trigger WHERE tgrelid = 'tasks'::regclass ORDER BY 1`)).rows).toEqual([
+          { tgname: 'tasks_changes_ins' },
+          { tgname: 'tasks_changes_upd' },
+          { tgname: 'tasks_set_updated_at' },
+        ]);
         // The user's table, the user's access rules: adoption does not turn on row level security.
         expect((await store.query(`SELECT relrowsecurity FROM pg_class WHERE oid = 'tasks'::regclass`)).rows[0].relrowsecurity).toBe(false);
         expect((await store.query(`SELECT title, notes, owner FROM tasks`)).rows).toEqual([{ title: 'mine', notes: 'from my app', owner: 'me' }]);

@@ -35,9 +35,11 @@ async function schemaOf(store: Store, tables: string[]) {
     [tables],
   );
   // One row per trigger, its events joined ('INSERT OR UPDATE'): information_schema lists one per event.
+  // The change triggers of the two-way tables (0007_row_changes.sql) are not the tables' own: test/store/rowChanges.test.ts.
   const triggers = await store.query(
     `SELECT event_object_table, trigger_name, string_agg(event_manipulation, ' OR ' ORDER BY event_manipulation) AS events, action_timing, action_orientation, action_statement
        FROM information_schema.triggers WHERE trigger_schema = current_schema() AND event_object_table = ANY($1::text[])
+        AND action_statement NOT LIKE '%record_row_changes%'
       GROUP BY event_object_table, trigger_name, action_timing, action_orientation, action_statement ORDER BY trigger_name`,
     [tables],
   );

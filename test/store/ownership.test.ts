@@ -122,14 +122,18 @@ describe.each(storeBackends())('on %s', (kind) => {
       ]);
     });
 
-    it('fixes the search_path of its trigger function, which every dataset table uses', async () => {
-      const { rows } = await store.query(`SELECT proconfig FROM pg_proc WHERE oid = 'jarvis_sync.set_updated_at()'::regprocedure`);
-      expect(rows[0].proconfig).toEqual(['search_path=""']);
+    it('fixes the search_path of its trigger functions: set_updated_at, which every dataset table uses, and record_row_changes, which the two-way tables use', async () => {
+      const { rows } = await store.query(`SELECT proconfig FROM pg_proc WHERE oid IN ('jarvis_sync.set_updated_at()'::regprocedure, 'jarvis_sync.record_row_changes()'::regprocedure)`);
+      expect(rows.map((r) => r.proconfig)).toEqual([['search_path=""'], ['search_path=""']]);
       const { rows: triggers } = await store.query<{ table: string; fn: string }>(
         `SELECT tgrelid::regclass::text AS table, tgfoid::regprocedure::text AS fn FROM pg_trigger WHERE NOT tgisinternal ORDER BY 1`,
       );
-      expect(triggers.map((t) => t.table).sort()).toEqual(DATASET_TABLES);
-      for (const t of triggers) expect(t.fn, t.table).toBe('jarvis_sync.set_updated_at()');
+      const updatedAt = triggers.filter((t) => t.fn === 'jarvis_sync.set_updated_at()');
+      expect(updatedAt.map((t) => t.table).sort()).toEqual(DATASET_TABLES);
+      // 0007_row_changes.sql: two change triggers on each two-way table (test/store/rowChanges.test.ts).
+      const changes = triggers.filter((t) => t.fn === 'jarvis_sync.record_row_changes()');
+      expect([...new Set(changes.map((t) => t.table))].sort()).toEqual(['contacts', 'journals', 'meetings', 'reflections', 'tasks']);
+      expect(updatedAt.length + changes.length).toBe(triggers.length);
     });
 
     it('offers sync_logs and sync_state under their spec names in public, readable and writable through the views', async () => {
@@ -264,8 +268,9 @@ describe.each(storeBackends())('on %s', (kind) => {
         `SELECT to_regprocedure('public.jarvis_set_updated_at()') AS legacy, (SELECT proconfig FROM pg_proc WHERE oid = 'jarvis_sync.set_updated_at()'::regprocedure) AS config`,
       );
       expect(fns[0]).toEqual({ legacy: null, config: ['search_path=""'] });
-      const { rows: triggers } = await store.query(`SELECT DISTINCT tgfoid::regprocedure::text AS fn FROM pg_trigger WHERE NOT tgisinternal`);
-      expect(triggers).toEqual([{ fn: 'jarvis_sync.set_updated_at()' }]);
+      const { rows: triggers } = await store.query(`SELECT DISTINCT tgfoid::regprocedure::text AS fn FROM pg_trigger WHERE NOT tgisinternal ORDER BY 1`);
+      // The change triggers of 0007_row_changes.sql on the two-way tables, besides.
+      expect(triggers).toEqual([{ fn: 'jarvis_sync.record_row_changes()' }, { fn: 'jarvis_sync.set_updated_at()' }]);
       const { rows: [b] } = await store.query(`UPDATE books SET title = 'Dune Messiah' WHERE id = $1 RETURNING updated_at`, [uuid(1)]);
       expect(b.updated_at.getTime()).toBeGreaterThan(new Date('2025-02-01T00:00:00Z').getTime());
       const { rows: rls } = await store.query(

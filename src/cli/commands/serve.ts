@@ -16,6 +16,7 @@ import { systemClock, type Clock } from '../../lib/clock.ts';
 import type { Logger } from '../../lib/logger.ts';
 import { createNotifier } from '../../notify/index.ts';
 import { createScheduler, type Scheduler } from '../../scheduler/index.ts';
+import { startPostgresChanges } from '../../scheduler/postgresChanges.ts';
 import { startPolling } from '../../scheduler/polling.ts';
 import { createApp } from '../../server/app.ts';
 import { dashboardRoutes } from '../../server/dashboard/index.ts';
@@ -121,6 +122,10 @@ export async function serveCommand(cmd: ParsedCommand, base: Config, baseLogger:
     // Polling where no webhook delivers changes: Notion and Google (src/scheduler/polling.ts).
     const polling = await startPolling({ config, store, notion: ctx.notion, google: ctx.google, runs, dispatcher: webhooks.dispatcher, logger, clock, timers: opts.timers ?? systemTimers });
     cleanup.push(() => polling.stop());
+
+    // Postgres → Notion in seconds: edits to two-way rows start targeted syncs (src/scheduler/postgresChanges.ts).
+    const postgresChanges = startPostgresChanges({ runs, store, config, logger, clock, timers: opts.timers ?? systemTimers, freshness: polling.freshness });
+    cleanup.push(() => postgresChanges.close());
 
     if (demo) {
       out(`jarvis-sync — DEMO MODE (no credentials are configured): a sample Notion workspace (${demo.contents})`);

@@ -7,6 +7,7 @@
 import type { ResolvedDataset } from '../../config/index.ts';
 import { chunks, recordset } from '../../store/batch.ts';
 import { quoteIdent, readLinks } from '../../store/index.ts';
+import { OWN_WRITE } from '../../store/rowChanges.ts';
 import type { Sql } from '../../store/types.ts';
 import { planRelink, type RelinkAmbiguity } from './planRelink.ts';
 
@@ -28,7 +29,7 @@ export async function relinkGoogle(store: Sql, ds: ResolvedDataset, dryRun: bool
     await store.transaction(async (tx) => {
       for (const chunk of chunks(plan.restores)) {
         await tx.query(
-        `UPDATE ${table} AS t SET google_resource_name = x.google_resource_name FROM ${recordset({ id: 'uuid', google_resource_name: 'text' })} WHERE t.id = x.id AND t.google_resource_name IS NULL`,
+        `UPDATE ${table} AS t SET google_resource_name = x.google_resource_name FROM ${recordset({ id: 'uuid', google_resource_name: 'text' })} WHERE t.id = x.id AND t.google_resource_name IS NULL AND ${OWN_WRITE}`,
           [JSON.stringify(chunk.map((r) => ({ id: r.recordId, google_resource_name: r.pageId })))],
         );
       }

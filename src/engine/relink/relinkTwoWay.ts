@@ -7,6 +7,7 @@
 import type { ResolvedDataset } from '../../config/index.ts';
 import { chunks, recordset } from '../../store/batch.ts';
 import { quoteIdent, readLinks, upsertLinks, type SyncLink } from '../../store/index.ts';
+import { OWN_WRITE } from '../../store/rowChanges.ts';
 import type { Sql } from '../../store/types.ts';
 import { matchColumns } from '../matchIdentity.ts';
 import type { ReadNotionPage } from '../twoWay/notionSide.ts';
@@ -90,7 +91,7 @@ export async function applyRelinks(sql: Sql, ds: ResolvedDataset, plan: Pick<Rel
   await sql.transaction(async (tx) => {
     for (const chunk of chunks(plan.restores)) {
       await tx.query(
-        `UPDATE ${quoteIdent(ds.table)} AS t SET notion_page_id = x.notion_page_id FROM ${recordset(columns)} WHERE t.id = x.id AND t.notion_page_id IS NULL`,
+        `UPDATE ${quoteIdent(ds.table)} AS t SET notion_page_id = x.notion_page_id FROM ${recordset(columns)} WHERE t.id = x.id AND t.notion_page_id IS NULL AND ${OWN_WRITE}`,
         [JSON.stringify(chunk.map((r) => ({ id: r.recordId, notion_page_id: r.pageId })))],
       );
     }
