@@ -28,6 +28,7 @@ export function resultsToJson(results: RunResult[]) {
       ...(r.errors.length ? { error_details: r.errors.slice(0, 50) } : {}),
       ...(r.writes ? { writes: r.writes } : {}),
       ...(r.conflicts ? { conflicts: r.conflicts } : {}),
+      ...(r.readOnlyEdits ? { read_only_edits: r.readOnlyEdits.map((x) => ({ record_id: x.recordId, notion_page_id: x.pageId, field: x.field, column: x.column, property: x.property, postgres_value: x.postgres, notion_value: x.notion, reason: x.reason })) } : {}),
       ...(r.relinked ? { relinked: r.relinked.map((l) => ({ record_id: l.recordId, notion_page_id: l.pageId, source: l.source })) } : {}),
       ...(r.ambiguousLinks ? { ambiguous_links: r.ambiguousLinks.map((a) => ({ reason: a.reason, record_ids: a.recordIds, notion_page_ids: a.pageIds })) } : {}),
       ...(r.plan ? { plan: r.plan } : {}),

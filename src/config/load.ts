@@ -278,8 +278,18 @@ function userDatasetProblems(name: string, o: DatasetOverride): string[] {
   if (o.properties) lines.push('.properties: applies to built-in datasets; a dataset of your own names its properties in fields.<column>.property');
   if (o.columns) lines.push('.columns: applies to built-in datasets; a dataset of your own names its columns by the keys of fields');
   if (o.rowIdProperty && o.direction !== 'two-way') lines.push('.rowIdProperty: applies to two-way datasets only');
-  if (o.direction === 'two-way') lines.push('.direction: two-way datasets of your own are not synced yet in this release; use "notion-to-postgres"');
+  if (o.direction === 'two-way') lines.push(...rowIdFieldProblems(o.rowIdProperty ?? DEFAULT_ROW_ID_PROPERTY, o.fields));
   return lines;
+}
+
+/** The row-id property of a two-way dataset whose config names none. */
+const DEFAULT_ROW_ID_PROPERTY = 'Supabase ID';
+
+/** A two-way dataset's row-id property holds each page's Postgres id: never a field's property. */
+function rowIdFieldProblems(rowIdProperty: string, fields: DatasetOverride['fields']): string[] {
+  return Object.entries(fields ?? {})
+    .filter(([, f]) => f.property === rowIdProperty)
+    .map(([column]) => `.fields.${column}: "${rowIdProperty}" is the row-id property of this two-way dataset (it holds each page's Postgres id): map another property`);
 }
 
 function applyOverride(
@@ -327,6 +337,10 @@ function applyOverride(
   for (const column of Object.keys(o?.fields ?? {})) {
     const clash = taken.get(column);
     if (clash) throw new ConfigError(`${configFile}: datasets.${d.name}.fields.${column}: "${column}" is already ${clash} in ${d.name}; give the extra field another key`);
+  }
+  if (d.rowIdProperty) {
+    const rowId = rowIdFieldProblems(o?.rowIdProperty ?? d.rowIdProperty, o?.fields)[0];
+    if (rowId) throw new ConfigError(`${configFile}: datasets.${d.name}${rowId}`);
   }
   return {
     ...d,

@@ -232,6 +232,36 @@ export function rollupColumnType(fn: string | undefined): ColumnType {
   return 'numeric';
 }
 
+/**
+ * Why a property of this kind, in a column of this type, is synced Notion → Postgres only in a
+ * two-way dataset; null when a Postgres edit can be written to the page. Kinds Notion computes
+ * cannot be written at all; people are chosen in Notion (the column holds e-mails, Notion takes only
+ * user ids); files are attached in Notion (a Notion-hosted URL expires and cannot be written back);
+ * a verification's state and date are set in Notion; a jsonb column is a copy of the value as
+ * Notion gives it, a document an edit could give any shape.
+ */
+export function readOnlyReason(kind: NotionKind, columnType: ColumnType): string | null {
+  switch (kind) {
+    case 'formula':
+    case 'rollup':
+    case 'created_time':
+    case 'created_by':
+    case 'last_edited_time':
+    case 'last_edited_by':
+    case 'unique_id':
+    case 'button':
+      return `a ${kind}, computed by Notion`;
+    case 'verification':
+      return 'a verification, set in Notion';
+    case 'people':
+      return 'people, chosen in Notion (the column holds e-mails; Notion takes user ids)';
+    case 'files':
+      return 'files, attached in Notion (Notion-hosted URLs expire and cannot be written back)';
+    default:
+      return columnType === 'jsonb' ? `a ${kind} mapped to jsonb, a copy of Notion's value` : null;
+  }
+}
+
 export function isNotionKind(type: string): type is NotionKind {
   return (NOTION_KINDS as readonly string[]).includes(type);
 }

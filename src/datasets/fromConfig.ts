@@ -5,7 +5,7 @@
  * says what kind each property is. The column type follows the kind (fieldKinds.ts); the config's
  * `type` overrides it where that loses nothing.
  */
-import { columnTypeFor, FIELD_KINDS, isNotionKind, type SchemaProperty } from './fieldKinds.ts';
+import { columnTypeFor, FIELD_KINDS, isNotionKind, readOnlyReason, type SchemaProperty } from './fieldKinds.ts';
 import type { ConfigField, DatasetDescriptor, FieldDef } from './types.ts';
 
 export interface UserDatasetInput {
@@ -56,9 +56,16 @@ export interface ResolvedFields {
 export function resolveConfigFields(ds: DatasetDescriptor, schema: Record<string, SchemaProperty>, relationTarget: RelationTarget): ResolvedFields {
   const fields: FieldDef[] = [];
   const problems: string[] = [];
+  // Two-way: the column that writes each property back (a built-in field's first); any other
+  // column of the same property is a read-only copy, so one page value never gets two writers.
+  const writer = new Map<string, string>(ds.fields.filter((f) => !f.readOnly).map((f) => [f.property, f.column]));
   for (const c of ds.configFields ?? []) {
     const where = `datasets.${ds.name}.fields.${c.column}`;
     const prop = schema[c.property];
+    if (ds.pattern === 'two-way' && ds.rowIdProperty && c.property === ds.rowIdProperty) {
+      problems.push(`${where}: "${c.property}" is the row-id property of this two-way dataset (it holds each page's Postgres id): map another property`);
+      continue;
+    }
     if (!prop) {
       problems.push(`${where}: no property "${c.property}" in the Notion database (properties: ${Object.keys(schema).join(', ')})`);
       continue;
@@ -69,15 +76,24 @@ export function resolveConfigFields(ds: DatasetDescriptor, schema: Record<string
       problems.push(`${where}: ${column.problem}`);
       continue;
     }
+    const kind = prop.type as FieldDef['kind'];
+    let readOnly: string | null = null;
+    if (ds.pattern === 'two-way') {
+      readOnly = readOnlyReason(kind, column.type);
+      const other = writer.get(c.property);
+      if (!readOnly && other) readOnly = `also mapped to column ${other}, which writes it back`;
+      if (!readOnly) writer.set(c.property, c.column);
+    }
     fields.push({
       field: c.column,
       property: c.property,
-      kind: prop.type as FieldDef['kind'],
+      kind,
       column: c.column,
       columnType: column.type,
       configured: true,
       propertyId: prop.id,
       ...(target && column.type === 'uuid[]' ? { relation: { dataset: target } } : {}),
+      ...(readOnly ? { readOnly } : {}),
     });
   }
   return { fields, problems };

@@ -38,6 +38,12 @@ export interface FieldDef {
   configured?: boolean;
   /** The property's id in the data source, when its schema was read: a rename keeps it, so drift can say "renamed to …". */
   propertyId?: string;
+  /**
+   * In a two-way dataset: synced Notion → Postgres only, never written to Notion, and why (a kind
+   * Notion computes, people, files, a jsonb column, a second column of one property). A Postgres
+   * edit to it is reported and the row takes Notion's value again (src/datasets/fromConfig.ts).
+   */
+  readOnly?: string;
 }
 
 /** A field from the config file before the data source's schema says what kind it is. */

@@ -142,7 +142,8 @@ export function canonicalFromRow(fields: FieldDef[], row: Record<string, unknown
     const raw = row[f.column];
     if (f.configured) {
       const value = normalizeForColumn(f.columnType, raw);
-      record[f.field] = f.kind === 'multi_select' || f.kind === 'relation' ? dedupe(value) : value;
+      // Notion has no empty checkbox: a NULL (a row inserted without it) is unchecked, not a change.
+      record[f.field] = f.kind === 'multi_select' || f.kind === 'relation' ? dedupe(value) : f.kind === 'checkbox' && value === null ? false : value;
     } else if (f.primaryOfArray) record[f.field] = identityForm(f, normalizeForColumn(canonicalType(f), Array.isArray(raw) ? raw[0] : raw));
     else {
       const value = identityForm(f, normalizeForColumn(f.columnType, raw));

@@ -104,7 +104,10 @@ export function notionChangeOf(e: TwoWayEntry, recordId: string | null): RecordC
 export function postgresChangeOf(e: TwoWayEntry, recordId: string, relinked: boolean): RecordChange | null {
   const ids = { recordId, notionPageId: e.pageId };
   if (e.action === 'create-in-postgres') return { verb: 'create', side: 'supabase', ...ids, fields: Object.keys(e.final).filter((k) => k !== DELETED) };
-  const change = changeOf('supabase', e.toPostgres, ids);
+  let change = changeOf('supabase', e.toPostgres, ids);
+  // Values Notion computed in answer to our write (a formula, the new page's unique_id) reached the row too.
+  const computed = (e.computed ?? []).map((c) => c.field);
+  if (computed.length) change = change ? { ...change, fields: [...(change.fields ?? []), ...computed] } : { verb: 'update', side: 'supabase', ...ids, fields: computed };
   if (!relinked) return change;
   return change ? { ...change, fields: [...(change.fields ?? []), 'notion_page_id'] } : { verb: 'update', side: 'supabase', ...ids, fields: ['notion_page_id'] };
 }

@@ -44,6 +44,20 @@ export interface FieldChange {
 
 export type TwoWayAction = 'create-in-notion' | 'create-in-postgres' | 'update' | 'link' | 'none';
 
+/**
+ * A Postgres edit to a read-only field (FieldDef.readOnly) of a two-way dataset: not written to
+ * Notion; the row takes Notion's value again. Reported, so the edit is never lost silently.
+ */
+export interface ReadOnlyEdit {
+  field: string;
+  /** The value the row was given in Postgres. */
+  postgres: CanonicalValue;
+  /** Notion's value, which the row takes (null for a create: the new page's value, once Notion computed it). */
+  notion: CanonicalValue;
+  /** The row was new: its value was not sent with the page. */
+  create?: boolean;
+}
+
 export interface TwoWayEntry {
   action: TwoWayAction;
   recordId: string | null;
@@ -56,6 +70,13 @@ export interface TwoWayEntry {
   toPostgres: FieldChange[];
   conflicts: Conflict[];
   notionEditedAt: number | null;
+  /** Postgres edits to read-only fields, reverted to Notion's value (reported by the run). */
+  readOnlyEdits?: ReadOnlyEdit[];
+  /**
+   * Read-only values Notion computed in answer to our write (a formula over a field we sent, the
+   * new page's unique_id, its last_edited_time): written to the row with its standard columns.
+   */
+  computed?: FieldChange[];
 }
 
 export interface PlanOptions {
@@ -94,6 +115,9 @@ export function agreedBase(pair: PairInput): CanonicalRecord | null {
 export function planPair(pair: PairInput, opts: PlanOptions): TwoWayEntry {
   // (pair is reassigned below when an unrecorded write of ours is recognised)
   const keys = twoWayKeys(opts.fields);
+  // Read-only fields (two-way datasets of your own, extra fields): Notion → Postgres only.
+  const readOnly = new Set(opts.fields.filter((f) => f.readOnly).map((f) => f.field));
+  const writable = (c: FieldChange) => !readOnly.has(c.field);
   const entry = (action: TwoWayAction, final: CanonicalRecord, extra: Partial<TwoWayEntry> = {}): TwoWayEntry => ({
     action,
     recordId: pair.recordId,
@@ -111,14 +135,18 @@ export function planPair(pair: PairInput, opts: PlanOptions): TwoWayEntry {
   if (!pair.pageId) {
     const p = pair.postgres!;
     if (p.record[DELETED]) return entry('none', p.record);
-    return entry('create-in-notion', p.record, { toNotion: diff({}, p.record, keys).filter((c) => c.field !== DELETED) });
+    const given = [...readOnly].filter((k) => !isEmptyValue(p.record[k] ?? null));
+    return entry('create-in-notion', p.record, {
+      toNotion: diff({}, p.record, keys).filter((c) => c.field !== DELETED && writable(c)),
+      ...(given.length ? { readOnlyEdits: given.map((k) => ({ field: k, postgres: p.record[k] ?? null, notion: null, create: true })) } : {}),
+    });
   }
   // A page with no row: create the row.
   if (!pair.recordId) {
     const n = pair.notion!;
     if (n.record[DELETED]) return entry('none', n.record);
     const final = normalizeThroughRow(opts.fields, n.record, undefined);
-    return entry('create-in-postgres', final, { toPostgres: diff({}, final, keys).filter((c) => c.field !== DELETED), toNotion: diff(n.record, final, keys) });
+    return entry('create-in-postgres', final, { toPostgres: diff({}, final, keys).filter((c) => c.field !== DELETED), toNotion: diff(n.record, final, keys).filter(writable) });
   }
 
   const n = pair.notion?.record ?? pair.base;
@@ -126,17 +154,28 @@ export function planPair(pair: PairInput, opts: PlanOptions): TwoWayEntry {
   if (!n || !p) throw new Error(`record ${pair.recordId}: neither side's value nor a base is known`);
   // Our own earlier write that landed without being recorded: agreed, not a Notion edit.
   pair = { ...pair, base: agreedBase(pair) };
+  const mergeKeys = keys.filter((k) => !readOnly.has(k));
   const { merged, conflicts } = mergeTwoWay({
-    base: pair.base ? pick(pair.base, keys) : null,
-    notion: pick(n, keys),
-    postgres: pick(p, keys),
+    base: pair.base ? pick(pair.base, mergeKeys) : null,
+    notion: pick(n, mergeKeys),
+    postgres: pick(p, mergeKeys),
     notionEditedAt: pair.notion?.editedAt ?? 0,
     postgresEditedAt: pair.postgres?.updatedAt ?? 0,
-    keys,
+    keys: mergeKeys,
     bufferMs: opts.bufferMs,
     tieWinner: opts.tieWinner,
     owners: ownersOf(opts.fields),
   });
+  // A read-only field always takes Notion's value (the base stands in when the page was not read).
+  // A Postgres edit to it — the row differs from the agreed base and from Notion — is reported;
+  // the row then takes Notion's value again, so it is reported once and never bounces back.
+  const readOnlyEdits: ReadOnlyEdit[] = [];
+  for (const k of readOnly) {
+    const nv = n[k] ?? null;
+    const pv = p[k] ?? null;
+    merged[k] = nv;
+    if (pair.base && !sameValue(pv, pair.base[k] ?? null) && !sameValue(pv, nv)) readOnlyEdits.push({ field: k, postgres: pv, notion: nv });
+  }
   const final = normalizeThroughRow(opts.fields, merged, pair.postgres?.row);
   // A deleted record only carries its deletion: a trashed page takes no property edits. A change
   // held back that way is not agreed: the base keeps the value the side still has, so the change
@@ -147,11 +186,15 @@ export function planPair(pair: PairInput, opts: PlanOptions): TwoWayEntry {
     for (const c of changes) if (c.field !== DELETED) base[c.field] = c.from;
     return changes.filter((c) => c.field === DELETED);
   };
-  const toNotion = sendable(diff(pick(n, keys), final, keys));
+  const toNotion = sendable(diff(pick(n, keys), final, keys).filter(writable));
   const toPostgres = sendable(diff(pick(p, keys), final, keys));
   const baseUpToDate = pair.base !== null && keys.every((k) => sameValue(pair.base![k] ?? (k === DELETED ? false : null), base[k] ?? null));
   const action: TwoWayAction = toNotion.length || toPostgres.length ? 'update' : baseUpToDate ? 'none' : 'link';
-  return entry(action, final, { toNotion, toPostgres, conflicts, base });
+  return entry(action, final, { toNotion, toPostgres, conflicts, base, ...(readOnlyEdits.length ? { readOnlyEdits } : {}) });
+}
+
+function isEmptyValue(v: CanonicalValue): boolean {
+  return v === null || v === '' || (Array.isArray(v) && v.length === 0);
 }
 
 /** Field owners as merge sides: Notion-owned fields side with Notion; Google-owned ones reach this leg through Postgres. */

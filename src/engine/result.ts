@@ -53,6 +53,11 @@ export interface RunResult {
   relinked?: Array<{ recordId: string; pageId: string; source: 'sync_links' | 'row_id' | 'email' | 'phone' }>;
   /** Links that could not be rebuilt unambiguously: reported (also in `warnings`), their records held back from creates. */
   ambiguousLinks?: Array<{ reason: string; recordIds: string[]; pageIds: string[] }>;
+  /**
+   * Two-way runs: Postgres edits to read-only fields (computed by Notion, people, files, jsonb
+   * copies), not written to Notion; the row takes Notion's value again. Each is also a warning.
+   */
+  readOnlyEdits?: Array<{ recordId: string | null; pageId: string | null; field: string; column: string; property: string; postgres: unknown; notion: unknown; reason: string }>;
   /** Two-way runs: writes per destination. */
   writes?: { notion: WriteCounts; postgres: WriteCounts };
 }

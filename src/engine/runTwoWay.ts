@@ -12,7 +12,6 @@ import type { CanonicalRecord } from './canonical.ts';
 import type { RunContext, RunOptions } from './context.ts';
 import { nextCursor, windowStart } from './cursor.ts';
 import { assertDatasetTable, ensureDatasetTables } from '../store/adoptTables.ts';
-import { FIELD_KINDS } from '../datasets/fieldKinds.ts';
 import { recheckSchema, resolveDataSource, SchemaMismatchError } from './dataSource.ts';
 import { MalformedRecordError } from './readNotionFields.ts';
 import { applyRelinks, describeRelinks, planRelinkAtHand } from './relink/relinkTwoWay.ts';
@@ -23,6 +22,7 @@ import { runFramed } from './runFrame.ts';
 import { twoWayChanges } from './changeLog.ts';
 import { checkDeletionValve, checkSafetyValve } from './safetyValve.ts';
 import { notionProperties, notionState, readNotionPage, type ReadNotionPage } from './twoWay/notionSide.ts';
+import { readOnlyEditReports, withComputed } from './twoWay/readOnly.ts';
 import { newRecordId, postgresState, readChangedRows, rowColumns, writeRowsAndLinks, type PostgresWrite, type Row } from './twoWay/postgresSide.ts';
 
 const zero = (): WriteCounts => ({ created: 0, updated: 0, deleted: 0, restored: 0 });
@@ -37,7 +37,6 @@ async function syncTwoWay(ctx: RunContext, configured: ResolvedDataset, opts: Ru
   // The dataset as the schema resolves it: config fields get their kinds and column types (and columns).
   const { dataSourceId, dataset: ds } = await resolveDataSource(store, notion, configured, config.datasets, !dryRun);
   if (configured.configFields?.length) {
-    refuseUnwritableFields(ds);
     if (dryRun) await assertDatasetTable(store, ds);
     else await ensureDatasetTables(store, [ds], { logger: ctx.logger });
   }
@@ -229,6 +228,14 @@ async function syncTwoWay(ctx: RunContext, configured: ResolvedDataset, opts: Ru
   const datasetSize = full ? Math.max(returned, [...rows.values()].filter((r) => !r.deleted_at).length) : await countActive(store, ds.table);
   checkDeletionValve(deletions, datasetSize, { share: config.sync.deletionValveShare, minimum: config.sync.deletionValveMinimum, force: opts.force });
 
+  // Postgres edits to read-only fields: reported (warnings, sync_logs), never written to Notion.
+  const readOnlyEdits = readOnlyEditReports(ds, entries);
+  if (readOnlyEdits.length) {
+    result.readOnlyEdits = readOnlyEdits.map((r) => r.report);
+    result.warnings.push(...readOnlyEdits.map((r) => r.warning));
+    ctx.logger.warn({ dataset: ds.name, readOnlyEdits: readOnlyEdits.length }, `${readOnlyEdits.length} Postgres edit(s) to read-only fields not written to Notion; first: ${readOnlyEdits[0]!.warning}`);
+  }
+
   const active = entries.filter((e) => e.action !== 'none');
   result.unchanged = entries.length - active.length;
   result.conflicts = active.flatMap((e) => e.conflicts.map((c) => ({ ...c, recordId: e.recordId, pageId: e.pageId })));
@@ -276,7 +283,7 @@ async function syncTwoWay(ctx: RunContext, configured: ResolvedDataset, opts: Ru
         const props = { ...notionProperties(ds, entry.final, 'all', pageIdOf), [ds.rowIdProperty!]: Build.rich_text(entry.recordId!) };
         const page = await notion.createPage(dataSourceId, props);
         await ctx.failpoint?.('create:notion-accepted');
-        entry = { ...entry, pageId: page.id, notionEditedAt: Date.parse(page.last_edited_time) };
+        entry = withComputed(ds, { ...entry, pageId: page.id, notionEditedAt: Date.parse(page.last_edited_time) }, page, entry.final);
       } else if (entry.toNotion.length) {
         entry = await writeNotionUpdate(entry, inputs.get(entry)!);
       }
@@ -295,7 +302,9 @@ async function syncTwoWay(ctx: RunContext, configured: ResolvedDataset, opts: Ru
     // standard columns: the page's time after our write, and Postgres as the source.
     const fromNotion = e.action === 'create-in-postgres' || e.toPostgres.length > 0;
     const needsRow = fromNotion || e.action === 'create-in-notion' || e.toNotion.length > 0 || (existing !== undefined && existing.notion_page_id !== e.pageId);
-    const write: PostgresWrite | null = needsRow ? { entry, existing, source: fromNotion ? 'notion' : 'supabase', syncColumnsOnly: !fromNotion && existing !== undefined } : null;
+    const syncColumnsOnly = !fromNotion && existing !== undefined;
+    const computedFields = syncColumnsOnly && e.computed?.length ? { computedFields: e.computed.map((c) => c.field) } : {};
+    const write: PostgresWrite | null = needsRow ? { entry, existing, source: fromNotion ? 'notion' : 'supabase', syncColumnsOnly, ...computedFields } : null;
     const link: SyncLinkInput = { recordId: entry.recordId, notionPageId: e.pageId, base: e.base, notionEditedAt: e.notionEditedAt ? new Date(e.notionEditedAt) : null, pgUpdatedAt: existing?.updated_at ?? null };
     return { entry: e, write, link };
   });
@@ -363,7 +372,7 @@ async function syncTwoWay(ctx: RunContext, configured: ResolvedDataset, opts: Ru
         ...(props.length ? { properties: notionProperties(ds, entry.final, props, pageIdOf) } : {}),
         ...(trash ? { in_trash: Boolean(entry.final[DELETED]) } : {}),
       });
-      return { ...entry, notionEditedAt: Date.parse(page.last_edited_time) };
+      return withComputed(ds, { ...entry, notionEditedAt: Date.parse(page.last_edited_time) }, page, input.postgres?.record);
     } catch (e) {
       if (!(isConcurrentEdit(e) || isTrashedPageRefusal(e)) || attempt > 0) throw e;
       const fresh = await notion.retrievePage(entry.pageId!);
@@ -439,16 +448,4 @@ function count(result: RunResult, e: TwoWayEntry): void {
 
 function isUuid(s: string): boolean {
   return /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(s);
-}
-
-/**
- * Config fields a two-way dataset cannot write back yet: computed kinds (formula, rollup, created
- * and edited time or by, unique_id, verification, people, files) and jsonb columns. Refused before
- * any write, naming each, rather than letting a Postgres edit to them be lost.
- */
-function refuseUnwritableFields(ds: ResolvedDataset): void {
-  const problems = ds.fields
-    .filter((f) => f.configured && (FIELD_KINDS[f.kind].readOnly || f.columnType === 'jsonb'))
-    .map((f) => `datasets.${ds.name}.fields.${f.field}: "${f.property}" is ${f.columnType === 'jsonb' ? 'mapped to jsonb' : `a ${f.kind} (computed by Notion)`}, which two-way datasets do not sync yet; map it in a notion-to-postgres dataset, or remove it`);
-  if (problems.length) throw new SchemaMismatchError(`${ds.name}: Notion data source does not match the mapping: ${problems.join('; ')}. Nothing was written.`);
 }

@@ -1,8 +1,8 @@
 /**
  * Extra fields from the config on a built-in two-way dataset (issue 14, point 2): tasks.estimate
  * (a number) and tasks.project_ids (a relation to a Projects database that is not synced: page
- * ids), read from Notion and written back from Postgres, on PGlite and PostgreSQL; computed kinds
- * are refused before any write.
+ * ids), read from Notion and written back from Postgres, on PGlite and PostgreSQL; a computed
+ * kind is synced Notion → Postgres only, a Postgres edit to it reported.
  */
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -117,13 +117,30 @@ describe.each(storeBackends())('extra fields on a two-way dataset on %s', (kind)
     expect((await taskRow(page.id)).title).not.toBe('Renamed task');
   });
 
-  it('refuses a computed property in a two-way dataset before any write, naming it', async () => {
-    await setUp({ effort: { property: 'Effort', type: 'numeric' } });
+  it('a computed property on a two-way dataset is synced Notion → Postgres only: a Postgres edit to it is reported, never written', async () => {
+    await setUp({ estimate: { property: 'Estimate' }, effort: { property: 'Effort', type: 'numeric' } });
+    const page = task();
+    h.emulator.updatePage(page.id, { Estimate: { number: 3 } });
+    expect((await runAll(h.ctx, {})).find((r) => r.dataset === 'tasks')).toMatchObject({ status: 'success', errors: [] });
+    expect(await taskRow(page.id)).toMatchObject({ estimate: 3, effort: 6 });
+
+    // The input edited in Postgres: written to Notion, and the formula Notion recomputed comes back at once.
+    await store.query(`UPDATE tasks SET estimate = 4 WHERE notion_page_id = $1`, [page.id]);
+    h.clock.advance(10 * 60_000);
+    expect(await runTwoWay(h.ctx, h.ds('tasks'), {})).toMatchObject({ status: 'success', errors: [], warnings: [] });
+    expect(await taskRow(page.id)).toMatchObject({ estimate: 4, effort: 8 });
+
+    // The formula edited in Postgres: reported, not written; the row takes Notion's value again.
+    await store.query(`UPDATE tasks SET effort = 100 WHERE notion_page_id = $1`, [page.id]);
+    h.clock.advance(10 * 60_000);
     const writes = h.notionWrites();
     const r = await runTwoWay(h.ctx, h.ds('tasks'), {});
-    expect(r.status).toBe('error');
-    expect(r.message).toContain('datasets.tasks.fields.effort: "Effort" is a formula (computed by Notion), which two-way datasets do not sync yet');
+    expect(r).toMatchObject({ status: 'success', errors: [] });
+    expect(r.warnings).toEqual([expect.stringContaining('column effort was edited in Postgres to 100, but it is read-only in a two-way dataset ("Effort": a formula, computed by Notion): not written to Notion')]);
     expect(h.notionWrites()).toBe(writes);
-    expect((await store.query('SELECT count(*)::int AS n FROM tasks')).rows[0].n).toBe(0);
+    expect(await taskRow(page.id)).toMatchObject({ effort: 8 });
+    h.clock.advance(10 * 60_000);
+    expect(await runTwoWay(h.ctx, h.ds('tasks'), {})).toMatchObject({ status: 'success', updated: 0, warnings: [] });
+    expect(h.notionWrites()).toBe(writes);
   });
 });

@@ -1,4 +1,5 @@
 /** How `jarvis-sync inspect` prints an inspection: the stanza as JSON, then what it means, line by line. */
+import { isNotionKind, readOnlyReason } from '../../datasets/fieldKinds.ts';
 import type { Inspection } from './stanza.ts';
 
 /** The stanza as it goes into the config file: `{ "datasets": { "<name>": … } }`, 2-space indent. */
@@ -27,7 +28,9 @@ export function renderInspection(inspection: Inspection): string[] {
   ];
   if (mapped.length) {
     const rows = mapped.map((m) => {
-      const notes = [m.basis, m.readOnly && stanza.direction === 'two-way' ? 'read-only: Notion → Postgres only' : m.readOnly ? 'read-only' : undefined].filter(Boolean);
+      // Two-way: the sync's own rule (computed kinds, people, files, jsonb columns are not written back).
+      const twoWayReadOnly = stanza.direction === 'two-way' && isNotionKind(m.notionType) && readOnlyReason(m.notionType, m.columnType) !== null;
+      const notes = [m.basis, twoWayReadOnly ? 'read-only: Notion → Postgres only' : m.readOnly && stanza.direction !== 'two-way' ? 'read-only' : undefined].filter(Boolean);
       return [m.property, m.notionType, m.column, m.columnType, notes.join('; ')];
     });
     lines.push('', ...table(['Property', 'Notion type', 'Column', 'Column type', 'Notes'], rows));

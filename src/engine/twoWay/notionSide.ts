@@ -44,6 +44,32 @@ export function notionState(ds: ResolvedDataset, read: ReadNotionPage, relationI
 }
 
 /**
+ * The read-only values of a page Notion answered a write of ours with (formulas over what we sent,
+ * a new page's unique_id and created time, its last_edited_time and _by), so the row has them at
+ * once instead of one run later. Left out, for the next read to bring: relations (their ids need
+ * mapping; a copy of one we wrote is what we sent), rollups and people when the answer may be cut at
+ * 25 related pages or people, and anything the answer does not carry as expected.
+ */
+export function computedValues(ds: ResolvedDataset, page: NotionPage): CanonicalRecord {
+  const cut = Object.values(page.properties ?? {}).some((p) => p?.type === 'relation' && (p as { has_more?: boolean }).has_more === true);
+  const fields = ds.fields.filter((f) => {
+    if (!f.readOnly || f.kind === 'relation') return false;
+    if (f.kind === 'rollup') return !cut;
+    if (f.kind === 'people') return ((page.properties?.[f.property] as { people?: unknown[] } | undefined)?.people?.length ?? 25) < 25;
+    return true;
+  });
+  const out: CanonicalRecord = {};
+  for (const f of fields) {
+    try {
+      Object.assign(out, canonicalFromNotion([f], readNotionFields([f], page), () => new Map()).record);
+    } catch {
+      // Not as expected (drift, a result that no longer fits): the next read reports it properly.
+    }
+  }
+  return out;
+}
+
+/**
  * Page properties for the given changes (or every field, for a create). Relation values are
  * Postgres ids mapped to page ids; one that has no page yet fails the record (retried next run)
  * rather than writing a shortened list.
@@ -57,6 +83,7 @@ export function notionProperties(
   const changed = changes === 'all' ? null : new Set(changes.map((c) => c.field));
   const props: Record<string, unknown> = {};
   for (const f of ds.fields) {
+    if (f.readOnly) continue; // Notion → Postgres only (computed by Notion, a copy, …)
     if (changed && !changed.has(f.field) && !(f.endColumn && changed.has(f.endColumn))) continue;
     props[f.property] = buildValue(f.kind as any, toNotionValue(f, final, pageIdOf), f.property);
   }

@@ -58,6 +58,11 @@ export interface PostgresWrite {
    * (an app's edit since our read stays), so updated_at stays too.
    */
   syncColumnsOnly?: boolean;
+  /**
+   * With syncColumnsOnly: read-only fields whose values Notion computed in answer to our write
+   * (TwoWayEntry.computed), written with the standard columns (their values from entry.final).
+   */
+  computedFields?: string[];
 }
 
 /**
@@ -83,17 +88,25 @@ export async function writeRowsAndLinks(
     notion_updated_at: entry.notionEditedAt ? new Date(entry.notionEditedAt) : (existing?.notion_updated_at ?? null),
     last_sync_source: source,
   }));
-  const syncOnly = writes
-    .filter((w) => w.syncColumnsOnly)
-    .map(({ entry, existing, source }) => ({
+  // One UPDATE per set of computed columns (almost always one: none, or the same read-only fields).
+  const syncOnly = new Map<string, { columns: Record<string, ColumnType>; rows: Array<Record<string, unknown>> }>();
+  for (const { entry, existing, source, syncColumnsOnly, computedFields } of writes) {
+    if (!syncColumnsOnly) continue;
+    const fields = ds.fields.filter((f) => computedFields?.includes(f.field));
+    const key = fields.map((f) => f.column).join(',');
+    const group = syncOnly.get(key) ?? { columns: { ...SYNC_COLUMNS, ...Object.fromEntries(fields.map((f) => [f.column, f.columnType])) }, rows: [] };
+    syncOnly.set(key, group);
+    group.rows.push({
       id: entry.recordId,
       notion_page_id: entry.pageId,
       notion_updated_at: entry.notionEditedAt ? new Date(entry.notionEditedAt) : (existing?.notion_updated_at ?? null),
       last_sync_source: source,
-    }));
+      ...recordToColumns(fields, entry.final, existing),
+    });
+  }
   await sql.transaction(async (tx) => {
     if (rows.length) await upsertRows(tx, { table: ds.table, keyColumn: 'id', keyType: 'uuid', columns }, rows);
-    if (syncOnly.length) await updateRowsByKey(tx, { table: ds.table, keyColumn: 'id', keyType: 'uuid', columns: SYNC_COLUMNS }, syncOnly);
+    for (const g of syncOnly.values()) await updateRowsByKey(tx, { table: ds.table, keyColumn: 'id', keyType: 'uuid', columns: g.columns }, g.rows);
     if (links.length) await upsertLinks(tx, ds.name, links);
     await alsoInTransaction?.(tx);
   });
