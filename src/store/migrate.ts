@@ -143,6 +143,8 @@ export async function migrate(
       );
     }
   }
+  const recorded = await recordTablesOfHandWrittenDdl(store);
+  if (recorded.length) opts.logger?.info({ tables: recorded }, "recorded the dataset tables 0002_datasets.sql made as jarvis-sync's (legacy): completed additively from now on");
   const done = await appliedVersions(store);
   for (const m of migrations) {
     if (done.has(m.version)) continue;
@@ -326,4 +328,39 @@ async function lock(tx: Sql): Promise<void> {
   // cache could still say jarvis_sync does not exist (CREATE SCHEMA IF NOT EXISTS then fails with a
   // duplicate key). Locking a catalog table anew in this transaction processes them.
   await tx.query('SELECT 1 FROM pg_catalog.pg_namespace LIMIT 1');
+}
+
+/**
+ * The dataset tables of a database migrated while 0002_datasets.sql still made them in SQL (its
+ * version recorded in jarvis_sync.schema_migrations, before the tables were generated from the
+ * descriptors and recorded in jarvis_sync.owned_tables): that migration created or completed them,
+ * so they are jarvis-sync's — recorded as 'legacy' and completed additively like any table of
+ * ours, never refused as someone else's. That 0002 had already turned row level security on and
+ * revoked the API roles' grants, so nothing else changes. Only tables under 0002's names that no
+ * record names yet; one or two small queries when there are none.
+ */
+async function recordTablesOfHandWrittenDdl(store: Store): Promise<string[]> {
+  // A fresh database has no owned_tables before 0001_core.sql ran (nor 0002 in its record).
+  const { rows: era } = await store.query<{ ok: boolean }>(
+    `SELECT to_regclass('jarvis_sync.owned_tables') IS NOT NULL AND EXISTS (SELECT 1 FROM jarvis_sync.schema_migrations WHERE version = '0002') AS ok`,
+  );
+  if (!era[0]?.ok) return [];
+  const pending = `SELECT c.relname AS table_name FROM pg_catalog.pg_class c
+     WHERE c.relnamespace = 'public'::regnamespace AND c.relkind = 'r' AND c.relname = ANY($1::text[])
+       AND NOT EXISTS (SELECT 1 FROM jarvis_sync.owned_tables o WHERE o.table_schema = 'public' AND o.table_name = c.relname)
+     ORDER BY c.relname`;
+  const tables = Object.keys(LEGACY_DATASET_TABLES);
+  if (!(await store.query(pending, [tables])).rows.length) return [];
+  return store.transaction(async (tx) => {
+    await lock(tx);
+    // Re-read under the lock: another migrator may have recorded them meanwhile.
+    const { rows } = await tx.query<{ table_name: string }>(pending, [tables]);
+    for (const { table_name } of rows) {
+      await tx.query(
+        `INSERT INTO jarvis_sync.owned_tables (table_schema, table_name, dataset, how) VALUES ('public', $1, $2, 'legacy') ON CONFLICT (table_schema, table_name) DO NOTHING`,
+        [table_name, LEGACY_DATASET_TABLES[table_name]],
+      );
+    }
+    return rows.map((r) => r.table_name);
+  });
 }
