@@ -275,6 +275,9 @@ describe('jarvis-sync inspect', () => {
 
     const recipes = await inspect([RECIPES_DB, '--direction', 'two-way']);
     expect(tableRows(recipes.out).find((r) => r[0] === 'Created')).toEqual(['Created', 'created_time', 'created', 'timestamptz', 'read-only: Notion → Postgres only']);
+    // A jsonb column is a copy of Notion's value in a two-way dataset: not written back either.
+    expect(tableRows(recipes.out).find((r) => r[0] === 'Where')).toEqual(['Where', 'place', 'where', 'jsonb', 'read-only: Notion → Postgres only']);
+    expect(tableRows(recipes.out).find((r) => r[0] === 'Minutes')).toEqual(['Minutes', 'number', 'minutes', 'numeric']);
     expect(recipes.out).toContain('Two-way datasets keep each page\'s Postgres id in a "Supabase ID" text property: `jarvis-sync setup` adds it.');
   });
 
@@ -396,6 +399,12 @@ describe('jarvis-sync inspect', () => {
       expect(read()).toBe(JSON.stringify(written, null, 2) + '\n');
       expect(statSync(file()).mode & 0o777).toBe(0o600);
       expect(out.at(-1)).toBe(`Added datasets.reading in ${file()}. Next: jarvis-sync migrate, then jarvis-sync sync reading.`);
+    });
+
+    it('--direction two-way --write: the stanza is a two-way dataset every command takes', async () => {
+      await inspect([PLAIN_DB, '--direction', 'two-way', '--write', '--name', 'reading']);
+      const config = loadConfig({ env: { NOTION_TOKEN: TOKEN, NOTION_BASE_URL: baseUrl }, cwd: dir });
+      expect(config.datasets.find((d) => d.name === 'reading')).toMatchObject({ pattern: 'two-way', table: 'reading', rowIdProperty: 'Supabase ID', databaseId: PLAIN_DB });
     });
 
     it('writes where --config or JARVIS_CONFIG points', async () => {

@@ -12,6 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config/index.ts';
+import { userDataset, resolveConfigFields } from '../../src/datasets/fromConfig.ts';
 import { datasetsForTables } from '../../src/engine/dataSource.ts';
 import { runAll } from '../../src/engine/runAll.ts';
 import { runTwoWay } from '../../src/engine/runTwoWay.ts';
@@ -450,6 +451,48 @@ describe('config: two-way datasets of your own', () => {
     ]);
     expect(lines({ tasks: { rowIdProperty: 'Row key', fields: { row_id: { property: 'Row key' } } } })).toEqual([
       `datasets.tasks.fields.row_id: "Row key" is the row-id property of this two-way dataset (it holds each page's Postgres id): map another property`,
+    ]);
+  });
+});
+
+describe('which fields of a two-way dataset are read-only', () => {
+  const schema = {
+    Name: { id: 'a', name: 'Name', type: 'title' },
+    Due: { id: 'b', name: 'Due', type: 'date' },
+    Place: { id: 'c', name: 'Place', type: 'place' },
+    Owners: { id: 'd', name: 'Owners', type: 'people' },
+    Total: { id: 'e', name: 'Total', type: 'rollup', rollup: { function: 'sum' } },
+    Photos: { id: 'f', name: 'Photos', type: 'files' },
+  };
+  const resolve = (direction: 'two-way' | 'notion-to-postgres') => {
+    const ds = userDataset({
+      name: 'projects',
+      direction,
+      fields: { name: { property: 'Name' }, due: { property: 'Due', type: 'date' }, due_at: { property: 'Due' }, due_when: { property: 'Due', type: 'jsonb' }, place: { property: 'Place' }, owners: { property: 'Owners' }, total: { property: 'Total' }, photos: { property: 'Photos' } },
+    });
+    const { fields, problems } = resolveConfigFields(ds, schema, () => null);
+    expect(problems).toEqual([]);
+    return Object.fromEntries(fields.map((f) => [f.field, f.readOnly ?? null]));
+  };
+
+  it('the kinds Notion computes, people, files, jsonb columns and a second column of one property; nothing in a one-way dataset', () => {
+    expect(resolve('two-way')).toEqual({
+      name: null,
+      due: null,
+      due_at: 'also mapped to column due, which writes it back',
+      due_when: "a date mapped to jsonb, a copy of Notion's value",
+      place: "a place mapped to jsonb, a copy of Notion's value",
+      owners: 'people, chosen in Notion (the column holds e-mails; Notion takes user ids)',
+      total: 'a rollup, computed by Notion',
+      photos: 'files, attached in Notion (Notion-hosted URLs expire and cannot be written back)',
+    });
+    expect(Object.values(resolve('notion-to-postgres')).every((r) => r === null)).toBe(true);
+  });
+
+  it('a field on the row-id property is refused when the schema is read too', () => {
+    const ds = userDataset({ name: 'projects', direction: 'two-way', fields: { row: { property: 'Supabase ID' } } });
+    expect(resolveConfigFields(ds, { 'Supabase ID': { id: 'z', name: 'Supabase ID', type: 'rich_text' } }, () => null).problems).toEqual([
+      `datasets.projects.fields.row: "Supabase ID" is the row-id property of this two-way dataset (it holds each page's Postgres id): map another property`,
     ]);
   });
 });
