@@ -14,7 +14,7 @@ export interface PropContext {
 
 const plain = (items: any[] | null | undefined) => (items ?? []).map((t) => t?.plain_text ?? '').join('');
 const textOrEmpty = (s: string | null | undefined): Value => (s === null || s === undefined || s === '' ? new Empty('string') : s);
-const dateOf = (d: any): Value => (d && typeof d.start === 'string' ? parseNotionDate(d.start, d.end ?? null) : new Empty('date'));
+const dateOf = (d: any): Value => (d && typeof d.start === 'string' ? parseNotionDate(d.start, d.end ?? null, d.time_zone ?? null) : new Empty('date'));
 
 export function fromPropertyValue(type: string, v: any, ctx: PropContext): Value {
   switch (type) {

@@ -39,12 +39,35 @@ export function typeName(v: Value): string {
 }
 
 /** A Notion date string ("2026-01-02", or a date-time with offset) → FDate. */
-export function parseNotionDate(start: string, end: string | null = null): FDate {
+export function parseNotionDate(start: string, end: string | null = null, timeZone: string | null = null): FDate {
   const hasTime = start.includes('T');
-  const s = Date.parse(hasTime ? start : `${start}T00:00:00Z`);
-  const e = end === null ? null : Date.parse(end.includes('T') ? end : `${end}T00:00:00Z`);
+  const s = instantOf(start, timeZone);
+  const e = end === null ? null : instantOf(end, timeZone);
   if (Number.isNaN(s) || (e !== null && Number.isNaN(e))) throw new FormulaError(`not a date: ${start}`);
   return new FDate(s, e, hasTime);
+}
+
+/**
+ * A date property's start or end as an instant: a day alone is its midnight UTC; a time with an
+ * offset is that instant; a time without one is wall time in the property's time zone (how Notion
+ * stores a date with a time zone: "2026-07-01T09:30:00" + "Europe/London" is 08:30 UTC), else UTC —
+ * never the emulator process's own zone.
+ */
+function instantOf(v: string, timeZone: string | null): number {
+  if (!v.includes('T')) return Date.parse(`${v}T00:00:00Z`);
+  if (/(Z|[+-]\d{2}:?\d{2})$/.test(v)) return Date.parse(v);
+  const asUtc = Date.parse(`${v}Z`);
+  if (!timeZone || Number.isNaN(asUtc)) return asUtc;
+  // The zone's offset at that wall time (twice: the first guess may sit across a DST change).
+  let instant = asUtc - zoneOffsetMs(asUtc, timeZone);
+  instant = asUtc - zoneOffsetMs(instant, timeZone);
+  return instant;
+}
+
+function zoneOffsetMs(instant: number, timeZone: string): number {
+  const parts = new Intl.DateTimeFormat('en-US', { timeZone, hourCycle: 'h23', year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', second: '2-digit' }).formatToParts(new Date(instant));
+  const get = (t: string) => Number(parts.find((p) => p.type === t)!.value);
+  return Date.UTC(get('year'), get('month') - 1, get('day'), get('hour'), get('minute'), get('second')) - Math.floor(instant / 1000) * 1000;
 }
 
 const pad = (n: number, w = 2) => String(n).padStart(w, '0');

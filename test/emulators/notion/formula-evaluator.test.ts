@@ -105,6 +105,15 @@ describe('formula evaluator: dates', () => {
     expect(run('prop("D")', { D: parseNotionDate('2026-02-01', '2026-02-03') })).toEqual(d('2026-02-01', '2026-02-03'));
   });
 
+  it('reads a date property with a time zone as the instant it names, a time without one as UTC', () => {
+    // Notion keeps "09:30 in Europe/London" as wall time plus the zone; a formula sees the instant (08:30 UTC in summer).
+    expect(run('prop("D")', { D: parseNotionDate('2026-07-01T09:30:00', null, 'Europe/London') })).toEqual(d('2026-07-01T08:30:00.000Z'));
+    expect(run('dateAdd(prop("D"), 1, "days")', { D: parseNotionDate('2026-01-15T09:30:00', '2026-01-15T10:00:00', 'America/New_York') })).toEqual(
+      d('2026-01-16T14:30:00.000Z', '2026-01-16T15:00:00.000Z'),
+    );
+    expect(run('prop("D")', { D: parseNotionDate('2026-07-01T09:30:00') })).toEqual(d('2026-07-01T09:30:00.000Z'));
+  });
+
   it('dateAdd / dateSubtract in every unit; months clamp to the month end', () => {
     expect(run('dateAdd(prop("D"), 1, "months")', { D: parseNotionDate('2026-01-31') })).toEqual(d('2026-02-28'));
     expect(run('dateAdd(prop("D"), 1, "quarters")', { D: parseNotionDate('2026-01-15') })).toEqual(d('2026-04-15'));
