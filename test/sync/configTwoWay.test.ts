@@ -16,6 +16,7 @@ import { userDataset, resolveConfigFields } from '../../src/datasets/fromConfig.
 import { datasetsForTables } from '../../src/engine/dataSource.ts';
 import { runAll } from '../../src/engine/runAll.ts';
 import { runTwoWay } from '../../src/engine/runTwoWay.ts';
+import { runRelink } from '../../src/engine/relink/runRelink.ts';
 import type { RunOptions } from '../../src/engine/context.ts';
 import { resultsToJson } from '../../src/cli/output.ts';
 import { migrate } from '../../src/store/index.ts';
@@ -317,6 +318,17 @@ describe.each(storeBackends())('a two-way dataset of your own on %s', (kind) => 
     expect(r).toMatchObject({ status: 'success', created: 0 });
     expect(r.relinked).toEqual([expect.objectContaining({ pageId: BETA, source: 'sync_links' })]);
     expect(pages()).toHaveLength(3);
+
+    // `jarvis-sync relink projects`: the link-rebuilding step alone, from the page's row-id property too.
+    const { rows } = await store.query<{ id: string }>(`INSERT INTO projects (name) VALUES ('Linked by row id') RETURNING id`);
+    later();
+    await sync();
+    const created = pages().find((p) => plain(p, 'Supabase ID') === rows[0]!.id)!;
+    await store.query(`UPDATE projects SET notion_page_id = NULL WHERE id = $1`, [rows[0]!.id]);
+    await store.query(`DELETE FROM jarvis_sync.sync_links WHERE dataset = 'projects' AND record_id = $1`, [rows[0]!.id]);
+    const relink = await runRelink(h.ctx, h.ds('projects'));
+    expect(relink).toMatchObject({ status: 'success', relinked: [{ recordId: rows[0]!.id, pageId: created.id, source: 'row_id' }] });
+    expect((await rowById(rows[0]!.id)).notion_page_id).toBe(created.id);
   });
 
   describe('read-only fields', () => {
