@@ -109,6 +109,15 @@ async function syncTwoWay(ctx: RunContext, configured: ResolvedDataset, opts: Ru
   const wantedIds = [...(opts.recordIds ?? []), ...failures.filter((f) => f.source === 'postgres').map((f) => f.sourceId), ...pending, ...[...reads.values()].map((r) => r.rowId).filter((x): x is string => Boolean(x) && isUuid(x!))];
   const byId = await selectRowsByKeys(store, { ...selectSpec, keyColumn: 'id', keyType: 'uuid' }, wantedIds.filter((id) => !rows.has(id)));
   for (const r of byId.values()) rows.set(String(r.id), r);
+  // A run for rows named by id (an app's edit, picked up by the change listener) reads their pages
+  // too, one request each: without them the merge would take the last synced value for Notion's
+  // side, and a Notion edit not synced yet would be overwritten with no conflict recorded.
+  for (const id of new Set(opts.recordIds ?? [])) {
+    const pageId = rows.get(id)?.notion_page_id;
+    if (!pageId || reads.has(pageId) || errorKeys.has(pageId)) continue;
+    const page = await retrieveOrFail(pageId);
+    if (page) takePage(page);
+  }
   for (const f of failures.filter((f) => f.source === 'notion' && !reads.has(f.sourceId) && !errorKeys.has(f.sourceId))) {
     const page = await retrieveOrFail(f.sourceId);
     if (page) takePage(page);

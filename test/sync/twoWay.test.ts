@@ -151,6 +151,29 @@ describe.each(storeBackends())('two-way sync on %s', (kind) => {
     expect((await row('journals', b!.id)).content).toBe('not yet');
   });
 
+  it('a run for rows named by id (an app edit) reads their pages: an unsynced Notion edit merges, and one to the same field is a conflict, never overwritten unseen', async () => {
+    await runAll(h.ctx, {});
+    const [a, b] = meetingPages();
+    later();
+    // a: Notion edits Title, the app edits Summary → both survive.
+    h.emulator.updatePage(a!.id, { Title: { title: [{ text: { content: 'Title from Notion' } }] } });
+    // b: Notion edits Summary first, the app edits Summary later → a conflict, newer (Postgres) wins, logged.
+    h.emulator.updatePage(b!.id, { Summary: { rich_text: [{ text: { content: 'summary from Notion' } }] } });
+    later(2 * 60_000);
+    await store.query(`UPDATE meetings SET summary = 'summary from the app' WHERE notion_page_id = ANY($1)`, [[a!.id, b!.id]]);
+    const ids = (await store.query(`SELECT id FROM meetings WHERE notion_page_id = ANY($1) ORDER BY notion_page_id = $2 DESC`, [[a!.id, b!.id], a!.id])).rows.map((r) => r.id);
+    h.emulator.resetCounts();
+    const r = await sync('meetings', { recordIds: ids });
+    expect(r.status).toBe('success');
+    expect(h.emulator.requestCounts['GET /v1/pages/:id']).toBe(2);
+    expect(plain(h.emulator.getPage(a!.id)!, 'Title')).toBe('Title from Notion');
+    expect(plain(h.emulator.getPage(a!.id)!, 'Summary')).toBe('summary from the app');
+    expect(await row('meetings', a!.id)).toMatchObject({ title: 'Title from Notion', summary: 'summary from the app' });
+    expect(r.conflicts).toEqual([expect.objectContaining({ field: 'summary' })]);
+    expect(JSON.stringify(r.conflicts)).toContain('summary from Notion');
+    expect(plain(h.emulator.getPage(b!.id)!, 'Summary')).toBe('summary from the app');
+  });
+
   it('keeps an edit to Title in Notion and an edit to Summary in Postgres of the same meeting: both survive on both sides', async () => {
     await runAll(h.ctx, {});
     const page = meetingPages()[2]!;
