@@ -1,9 +1,8 @@
 import type { ResolvedDataset } from '../config/index.ts';
-import { idFromIdOrUrl, toDashedId } from '../connectors/notion/ids.ts';
 import type { DataSourceInfo, NotionConnector } from '../connectors/notion/types.ts';
 import type { SchemaProperty } from '../datasets/fieldKinds.ts';
-import { withConfigFields, type RelationTarget } from '../datasets/fromConfig.ts';
-import type { FieldDef } from '../datasets/types.ts';
+import { withConfigFields } from '../datasets/fromConfig.ts';
+import { checkMapping, describeMappingProblems, syncedSources, type SyncedSources } from '../datasets/mappingCheck.ts';
 import { readState, writeState } from '../store/index.ts';
 import type { Sql } from '../store/types.ts';
 
@@ -64,33 +63,17 @@ export function snapshotOf(properties: DataSourceInfo['properties']): SchemaSnap
 }
 
 /**
- * Which synced dataset a relation points at: a configured, enabled Notion dataset whose database
- * id, or remembered data source id, is the relation's target.
+ * The synced Notion datasets: configured, enabled, and the data sources remembered for them, so a
+ * relation to one of them is known as such.
  */
-export async function relationTargets(sql: Sql, datasets: ResolvedDataset[]): Promise<RelationTarget> {
-  const byId = new Map<string, string>();
-  const notionDatasets = datasets.filter((d) => d.enabled && d.databaseId && (d.pattern === 'one-way' || d.pattern === 'two-way'));
-  for (const d of notionDatasets) {
-    const id = toDashedId(d.databaseId!) ?? safeId(d.databaseId!);
-    if (id) byId.set(id, d.name);
+export async function knownSources(sql: Sql, datasets: ResolvedDataset[]): Promise<SyncedSources> {
+  const discovered = new Map<string, string>();
+  for (const d of datasets) {
+    if (!d.enabled || !d.databaseId || (d.pattern !== 'one-way' && d.pattern !== 'two-way')) continue;
     const cached = await readCached(sql, d);
-    if (cached) byId.set(cached.dataSourceId, d.name);
+    if (cached) discovered.set(d.name, cached.dataSourceId);
   }
-  return (rel) => {
-    for (const id of [rel.data_source_id, rel.database_id]) {
-      const dashed = id ? toDashedId(id) : null;
-      if (dashed && byId.has(dashed)) return byId.get(dashed)!;
-    }
-    return null;
-  };
-}
-
-function safeId(value: string): string | null {
-  try {
-    return idFromIdOrUrl(value, 'database id');
-  } catch {
-    return null;
-  }
+  return syncedSources(datasets, discovered);
 }
 
 /**
@@ -101,12 +84,13 @@ function safeId(value: string): string | null {
  */
 export async function resolveDataSource(sql: Sql, notion: NotionConnector, ds: ResolvedDataset, datasets: ResolvedDataset[], persist: boolean): Promise<ResolvedSource> {
   const cached = await readCached(sql, ds);
-  const targets = await relationTargets(sql, datasets);
-  if (cached && (!ds.configFields?.length || cached.schema)) {
-    const fit = checkMapping(ds, cached.schema ?? null, null, targets);
+  const sources = await knownSources(sql, datasets);
+  if (cached && !cached.schema && !ds.configFields?.length) return { dataSourceId: cached.dataSourceId, dataset: ds };
+  if (cached?.schema) {
+    const fit = checkMapping(ds, cached.schema, { sources });
     if (!fit.problems.length) return { dataSourceId: cached.dataSourceId, dataset: fit.dataset };
   }
-  return discover(sql, notion, ds, cached, targets, persist);
+  return discover(sql, notion, ds, cached, sources, persist);
 }
 
 /** Compatibility: the data source id alone (webhooks, relink); checks the mapping like resolveDataSource. */
@@ -121,61 +105,19 @@ export async function resolveDataSourceId(sql: Sql, notion: NotionConnector, ds:
  */
 export async function recheckSchema(sql: Sql, notion: NotionConnector, ds: ResolvedDataset, datasets: ResolvedDataset[], persist: boolean): Promise<void> {
   const cached = await readCached(sql, ds);
-  await discover(sql, notion, ds, cached, await relationTargets(sql, datasets), persist);
+  await discover(sql, notion, ds, cached, await knownSources(sql, datasets), persist);
 }
 
-async function discover(sql: Sql, notion: NotionConnector, ds: ResolvedDataset, cached: CachedSource | null, targets: RelationTarget, persist: boolean): Promise<ResolvedSource> {
+async function discover(sql: Sql, notion: NotionConnector, ds: ResolvedDataset, cached: CachedSource | null, sources: SyncedSources, persist: boolean): Promise<ResolvedSource> {
   const info = await notion.resolveDataSource(ds.databaseId!);
   const schema = snapshotOf(info.properties);
-  const fit = checkMapping(ds, schema, cached?.dataSourceId === info.dataSourceId ? (cached.schema ?? null) : null, targets);
+  const fit = checkMapping(ds, schema, { sources, previous: cached?.dataSourceId === info.dataSourceId ? cached.schema : null });
   if (fit.problems.length) {
     // The remembered schema is kept: it is what the mapping was made against, so the next check can still tell a rename.
-    throw new SchemaMismatchError(`${ds.name}: Notion data source "${info.title}" does not match the mapping: ${fit.problems.join('; ')}. Nothing was written.`);
+    throw new SchemaMismatchError(`${ds.name}: Notion data source "${info.title}" does not match the mapping: ${describeMappingProblems(fit.problems)}. Nothing was written.`);
   }
   if (persist) await writeState(sql, stateKey(ds), JSON.stringify({ configuredId: ds.databaseId!, dataSourceId: info.dataSourceId, title: info.title, schema } satisfies CachedSource));
   return { dataSourceId: info.dataSourceId, dataset: fit.dataset };
-}
-
-/**
- * The mapping against a schema (null: not known, only built-in fields to check later on pages).
- * `previous` is the schema the mapping last fit: a property missing now but present then under the
- * same id was renamed; one whose type differs from then was retyped.
- */
-export function checkMapping(
-  ds: ResolvedDataset,
-  schema: SchemaSnapshot | null,
-  previous: SchemaSnapshot | null,
-  targets: RelationTarget,
-): { dataset: ResolvedDataset; problems: string[] } {
-  if (!schema) return { dataset: ds, problems: [] };
-  const problems: string[] = [];
-  const describe = (f: Pick<FieldDef, 'property' | 'kind' | 'column'>, configKey: string, expected: string | null) => {
-    const now = schema[f.property];
-    const before = previous?.[f.property];
-    if (!now) {
-      const renamed = before ? Object.values(schema).find((p) => p.id === before.id) : undefined;
-      if (renamed) {
-        problems.push(`property "${f.property}" (column ${f.column}) was renamed to "${renamed.name}" in Notion: rename it back, or set ${configKey} to "${renamed.name}"`);
-      } else {
-        problems.push(`property "${f.property}" (column ${f.column}) is not in the Notion database${before ? ' any more (deleted)' : ''}: ${before ? 'restore it in Notion' : 'add it in Notion'}, or map the field to another property (${configKey})`);
-      }
-      return;
-    }
-    const was = expected ?? before?.type;
-    if (was && now.type !== was) {
-      problems.push(`property "${f.property}" (column ${f.column}) is now ${now.type}, was ${was}: change it back to ${was} in Notion, or map the field to a property of type ${was} (${configKey})`);
-    }
-  };
-  for (const f of ds.fields) describe(f, `datasets.${ds.name}.properties.${f.field}`, f.kind);
-  if (ds.rowIdProperty) {
-    const p = schema[ds.rowIdProperty];
-    if (!p) problems.push(`no property "${ds.rowIdProperty}" (rich_text; it remembers each page's Postgres row — run \`jarvis-sync setup\` to add it)`);
-    else if (p.type !== 'rich_text') problems.push(`"${ds.rowIdProperty}" is ${p.type}, expected rich_text`);
-  }
-  for (const c of ds.configFields ?? []) describe({ property: c.property, kind: 'rich_text', column: c.column }, `datasets.${ds.name}.fields.${c.column}.property`, null);
-  if (problems.length) return { dataset: ds, problems };
-  const resolved = withConfigFields(ds, schema, targets);
-  return { dataset: resolved.dataset as ResolvedDataset, problems: resolved.problems };
 }
 
 /**
@@ -186,11 +128,11 @@ export function checkMapping(
 export function datasetsForTables(datasets: ResolvedDataset[]): (sql: Sql) => Promise<ResolvedDataset[]> {
   return async (sql) => {
     if (!datasets.some((d) => d.configFields?.length)) return datasets;
-    const targets = await relationTargets(sql, datasets);
+    const { target } = await knownSources(sql, datasets);
     const out: ResolvedDataset[] = [];
     for (const d of datasets) {
       if (!d.configFields?.length) out.push(d);
-      else out.push(withConfigFields(d, d.databaseId ? await cachedSchema(sql, d) : null, targets).dataset as ResolvedDataset);
+      else out.push(withConfigFields(d, d.databaseId ? await cachedSchema(sql, d) : null, target).dataset as ResolvedDataset);
     }
     return out;
   };

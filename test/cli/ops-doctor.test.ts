@@ -135,7 +135,11 @@ describe('jarvis-sync doctor', () => {
     expect(wrong.lines.at(-1)).toBe('3 problems found.');
 
     const mismatch = await doctor({ ...env, NOTION_BOOKS_DATABASE_ID: brokenBooks, HOST: '0.0.0.0', SYNC_API_TOKEN: 'x'.repeat(40) });
-    expect(mismatch.text).toContain('✗ books: "Old books": no property "Author" (rich_text); "Rating" is rich_text, expected number');
+    // The words of a run's discovery check (datasets/mappingCheck.ts): what is wrong, and what to change.
+    expect(mismatch.text).toContain(
+      '✗ books: "Old books": property "Author" (column author) is not in the Notion database: add it in Notion, or map the field to another property (datasets.books.properties.author); ' +
+        'property "Rating" (column rating) is rich_text, expected number: change it to number in Notion, or map the field to a property of type number (datasets.books.properties.rating)',
+    );
     expect(mismatch.text).toContain('    → rename the properties in Notion, or map yours in the config file (datasets.books.properties)');
     expect(mismatch.text).toContain('✓ server: listens on 0.0.0.0:8787, protected by SYNC_API_TOKEN');
 

@@ -91,7 +91,11 @@ describe('jarvis-sync setup', () => {
       const lines = r.stdout.trim().split('\n');
       expect(lines).toHaveLength(5);
       expect(lines[0]).toBe('contacts: not configured (set NOTION_CONTACTS_DATABASE_ID to its Notion database id)');
-      expect(lines[2]).toMatch(/^tasks: added "Supabase ID" \(rich_text\) to "Tasks"; needs attention — "Tasks": "Due" is rich_text, expected date; no property "Priority" \(select\)\. Fix them in Notion or map other properties in the config file \(datasets\.tasks\.properties\)$/);
+      expect(lines[2]).toBe(
+        'tasks: added "Supabase ID" (rich_text) to "Tasks"; needs attention — "Tasks": ' +
+          'property "Due" (column due_date) is rich_text, expected date: change it to date in Notion, or map the field to a property of type date (datasets.tasks.properties.due_date); ' +
+          'property "Priority" (column priority) is not in the Notion database: add it in Notion, or map the field to another property (datasets.tasks.properties.priority)',
+      );
       expect(other.listPages(broken.ids.tasksDataSource)[0]!.properties['Supabase ID']?.type).toBe('rich_text');
     } finally {
       await other.close();

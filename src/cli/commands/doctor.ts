@@ -22,6 +22,7 @@ import { ConfigError, loadConfig, type Config, type ResolvedDataset } from '../.
 import { GOOGLE_TOKEN_URL, normalizeGoogleError, type GoogleApi } from '../../connectors/google/index.ts';
 import { createNotionConnector, type DataSourceInfo, type NotionConnector } from '../../connectors/notion/index.ts';
 import { syncOrder } from '../../datasets/index.ts';
+import { checkMapping, describeMappingProblems, syncedSources } from '../../datasets/mappingCheck.ts';
 import { silentLogger, type Logger } from '../../lib/logger.ts';
 import { planDatasetTables, refusalMessage, describeAdditions, type TablePlan } from '../../store/adoptTables.ts';
 import { connectionAdvice } from '../../store/connectionAdvice.ts';
@@ -29,7 +30,6 @@ import { createScheduler } from '../../scheduler/index.ts';
 import { appliedVersions, DataDirInUseError, detectLegacyLayout, loadMigrations, openStore, publicNamesNotOurs, type Store } from '../../store/index.ts';
 import { describePooling, detectTransactionPooling } from '../../store/poolerDetect.ts';
 import { UsageError, type ParsedCommand } from '../args.ts';
-import { configFieldProblems } from '../configFieldCheck.ts';
 
 export interface CheckResult {
   name: string;
@@ -249,7 +249,7 @@ async function checkNotion(config: Config, report: (r: CheckResult) => void, opt
   }
 }
 
-/** The engine's first-discovery check (engine/dataSource.ts), plus relation targets, as a report. */
+/** The check a run makes when it discovers the data source (datasets/mappingCheck.ts), as a report. */
 async function checkDataset(notion: NotionConnector, ds: ResolvedDataset, dataSourceOf: Map<string, string>, datasets: ResolvedDataset[]): Promise<CheckResult> {
   let info: DataSourceInfo;
   try {
@@ -258,32 +258,14 @@ async function checkDataset(notion: NotionConnector, ds: ResolvedDataset, dataSo
     return { name: ds.name, ok: false, detail: (e as Error).message, fix: `check ${ds.databaseIdEnv} and share the database with the integration in Notion (••• → Connections)` };
   }
   dataSourceOf.set(ds.name, info.dataSourceId);
-  const problems: string[] = [];
-  for (const f of ds.fields) {
-    const p = info.properties[f.property];
-    if (!p) problems.push(`no property "${f.property}" (${f.kind})`);
-    else if (p.type !== f.kind) problems.push(`"${f.property}" is ${p.type}, expected ${f.kind}`);
-    else if (f.kind === 'relation' && f.relation) {
-      const target = dataSourceOf.get(f.relation.dataset);
-      const actual = p.relation?.data_source_id as string | undefined;
-      if (target && actual && actual !== target) problems.push(`"${f.property}" relates to another database than ${f.relation.dataset}'s`);
-    }
-  }
-  // Config fields (datasets.<name>.fields): the property exists and its kind fits the column.
-  const fieldProblems = configFieldProblems(ds, info, datasets, dataSourceOf);
-  problems.push(...fieldProblems);
-  let rowIdMissing = false;
-  if (ds.rowIdProperty) {
-    const p = info.properties[ds.rowIdProperty];
-    if (!p) rowIdMissing = true;
-    else if (p.type !== 'rich_text') problems.push(`"${ds.rowIdProperty}" is ${p.type}, expected rich_text`);
-  }
+  const { problems } = checkMapping(ds, info.properties, { sources: syncedSources(datasets, dataSourceOf) });
   const title = `"${info.title || 'Untitled'}"`;
-  if (rowIdMissing) problems.push(`no "${ds.rowIdProperty}" property (rich_text, where each page remembers its Postgres row)`);
   if (problems.length) {
-    const key = fieldProblems.length > 0 && fieldProblems.length === problems.length - (rowIdMissing ? 1 : 0) ? 'fields' : 'properties';
+    const rowIdMissing = problems.some((p) => p.about === 'row-id' && p.missing);
+    const others = problems.filter((p) => !(p.about === 'row-id' && p.missing));
+    const key = others.length && others.every((p) => p.about === 'field') ? 'fields' : 'properties';
     const fix = rowIdMissing && problems.length === 1 ? 'run `jarvis-sync setup` to add it' : `rename the properties in Notion, or map yours in the config file (datasets.${ds.name}.${key})${rowIdMissing ? '; `jarvis-sync setup` adds the row id property' : ''}`;
-    return { name: ds.name, ok: false, detail: `${title}: ${problems.join('; ')}`, fix };
+    return { name: ds.name, ok: false, detail: `${title}: ${describeMappingProblems(problems)}`, fix };
   }
   const mapped = ds.fields.length + (ds.configFields?.length ?? 0);
   return { name: ds.name, ok: true, detail: `${title} is visible and has all ${mapped} mapped properties${ds.rowIdProperty ? ` and "${ds.rowIdProperty}"` : ''}` };

@@ -14,10 +14,10 @@
 import { ConfigError, requireNotionToken, type Config, type ResolvedDataset } from '../../config/index.ts';
 import { idFromIdOrUrl, type DataSourceInfo, type NotionConnector } from '../../connectors/notion/index.ts';
 import { syncOrder } from '../../datasets/index.ts';
+import { checkMapping, describeMappingProblems, syncedSources, type MappingProblem } from '../../datasets/mappingCheck.ts';
 import type { Logger } from '../../lib/logger.ts';
 import { createConfiguredNotion } from '../app.ts';
 import { UsageError, type ParsedCommand } from '../args.ts';
-import { configFieldProblems } from '../configFieldCheck.ts';
 
 /** The row-id property of a two-way dataset whose descriptor names none. */
 export const DEFAULT_ROW_ID_PROPERTY = 'Supabase ID';
@@ -93,12 +93,12 @@ async function setupOne(
   dataSourceOf: Map<string, string>,
   opts: { dryRun: boolean; allDatasets: ResolvedDataset[] },
 ): Promise<SetupOutcome> {
-  const outcome = (status: SetupStatus, message: string, added: string[] = [], problems: string[] = []): SetupOutcome => ({
+  const outcome = (status: SetupStatus, message: string, added: string[] = [], problems: MappingProblem[] = []): SetupOutcome => ({
     dataset: ds.name,
     status,
     message,
     added,
-    problems,
+    problems: problems.map((p) => p.message),
   });
   if (!ds.enabled) return outcome('skipped', 'disabled in the config file');
   if (!ds.databaseId) return outcome('skipped', `not configured (set ${ds.databaseIdEnv} to its Notion database id)`);
@@ -112,18 +112,18 @@ async function setupOne(
   dataSourceOf.set(ds.name, info.dataSourceId);
   const where = `"${info.title || 'Untitled'}"`;
 
-  const problems = [...mappingProblems(ds, info, dataSourceOf), ...configFieldProblems(ds, info, opts.allDatasets, dataSourceOf)];
   const rowId = ds.rowIdProperty ?? DEFAULT_ROW_ID_PROPERTY;
-  const existing = info.properties[rowId];
+  const check = checkMapping({ ...ds, rowIdProperty: rowId }, info.properties, { sources: syncedSources(opts.allDatasets, dataSourceOf) });
+  // A missing row-id property is what setup is for; everything else is the user's to fix.
+  const rowIdMissing = check.problems.some((p) => p.about === 'row-id' && p.missing);
+  const problems = check.problems.filter((p) => !(p.about === 'row-id' && p.missing));
   const added: string[] = [];
   let addedNote = '';
-  if (existing && existing.type !== ROW_ID_TYPE) {
-    problems.push(`"${rowId}" is ${existing.type}, expected ${ROW_ID_TYPE} (it holds the Postgres row id: rename or delete that property in Notion and run setup again)`);
-  } else if (!existing) {
+  if (rowIdMissing) {
     added.push(rowId);
     if (opts.dryRun) {
       const fix = `would add "${rowId}" (${ROW_ID_TYPE}) to ${where} — run without --dry-run to add it`;
-      return outcome('needs_action', problems.length ? `${fix}; ${describeProblems(ds, where, problems)}` : fix, added, problems);
+      return outcome('needs_action', problems.length ? `${fix}; ${describeProblems(where, problems)}` : fix, added, problems);
     }
     try {
       const after = await notion.addProperties(info.dataSourceId, { [rowId]: { [ROW_ID_TYPE]: {} } });
@@ -137,29 +137,11 @@ async function setupOne(
   }
 
   if (problems.length) {
-    return outcome('needs_action', addedNote ? `${addedNote}; ${describeProblems(ds, where, problems)}` : describeProblems(ds, where, problems), added, problems);
+    return outcome('needs_action', addedNote ? `${addedNote}; ${describeProblems(where, problems)}` : describeProblems(where, problems), added, problems);
   }
   return outcome('ready', addedNote ? `ready — ${addedNote}` : `ready — ${where} has every mapped property and "${rowId}"`, added);
 }
 
-/** Properties the mapping expects that are missing, of another type, or relate to the wrong data source. */
-function mappingProblems(ds: ResolvedDataset, info: DataSourceInfo, dataSourceOf: Map<string, string>): string[] {
-  const problems: string[] = [];
-  for (const f of ds.fields) {
-    const p = info.properties[f.property];
-    if (!p) problems.push(`no property "${f.property}" (${f.kind})`);
-    else if (p.type !== f.kind) problems.push(`"${f.property}" is ${p.type}, expected ${f.kind}`);
-    else if (f.kind === 'relation' && f.relation) {
-      const target = dataSourceOf.get(f.relation.dataset);
-      const actual = p.relation?.data_source_id as string | undefined;
-      if (target && actual && actual !== target) problems.push(`"${f.property}" relates to another data source than ${f.relation.dataset}'s`);
-    }
-  }
-  return problems;
-}
-
-function describeProblems(ds: ResolvedDataset, where: string, problems: string[]): string {
-  const fix = problems.length === 1 ? 'Fix it' : 'Fix them';
-  const key = ds.configFields?.length ? `datasets.${ds.name}.properties or .fields` : `datasets.${ds.name}.properties`;
-  return `needs attention — ${where}: ${problems.join('; ')}. ${fix} in Notion or map other properties in the config file (${key})`;
+function describeProblems(where: string, problems: MappingProblem[]): string {
+  return `needs attention — ${where}: ${describeMappingProblems(problems)}`;
 }
