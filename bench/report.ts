@@ -154,6 +154,50 @@ export function googleTable(): string {
   return out.join('\n') + '\n';
 }
 
+/** Datasets defined in the config alone (bench/configDataset.ts): requests against the least possible. */
+export function configDatasetTable(): string {
+  interface Row {
+    dataset: string;
+    direction: string;
+    fields: number;
+    scenario: string;
+    pagesRead: number;
+    requests: number;
+    leastRequests: number;
+    byKind: { schema: number; query: number; propertyItem: number };
+    least: { schema: number; query: number; propertyItem: number };
+    written: number;
+    syncS: number;
+    apiSpanS: number;
+    allowedS: number;
+    pacing: number | null;
+    r429: number;
+    cpuS: number;
+    peakRssMb: number;
+    pgRowsReturned: number;
+  }
+  type Result = { date: string; records: number; longPages: number; longRelation: number; rps: number; createdDatabase: { maxRssMb: number } | null; rows: Row[] };
+  const results = BACKENDS.map((b) => readJson<Result>(`config-dataset-${b}.json`));
+  const base = results.find(Boolean);
+  if (!base) return '';
+  const key = (r: Row) => `${r.dataset}|${r.scenario}`;
+  const lookup = results.map((res) => new Map((res?.rows ?? []).map((r) => [key(r), r])));
+  const split = (k: Row['byKind']) => `${n(k.schema)} + ${n(k.query)} + ${n(k.propertyItem)}`;
+  const out = [
+    `**Datasets of your own (config only), ${n(base.records)} pages with a property of every kind, ${base.rps} requests/second** — a relation of ${base.longRelation} on ${n(base.longPages)} pages; PGlite / PostgreSQL where the figures differ; measured ${results.map((r, i) => (r ? `${BACKENDS[i]} ${r.date.slice(0, 10)}` : null)).filter(Boolean).join(', ')}; creating the database: ${results.map((r) => (r?.createdDatabase ? `${r.createdDatabase.maxRssMb} MB` : '—')).join(' / ')} peak RSS.`,
+    '',
+    '| dataset | run | Notion requests (least) | schema + query + property items (least) | pages read | rows written | sync time | API time (rate limit allows) | pacing | 429s | CPU | peak RSS | Postgres rows read |',
+    '|---|---|---|---|---|---|---|---|---|---|---|---|---|',
+  ];
+  for (const row of base.rows) {
+    const rs = lookup.map((m) => m.get(key(row)));
+    out.push(
+      `| ${row.dataset}: ${row.fields} fields, ${row.direction} | ${row.scenario} | ${both(rs, (r) => `${n(r.requests)} (${n(r.leastRequests)})`)} | ${both(rs, (r) => `${split(r.byKind)} (${split(r.least)})`)} | ${both(rs, (r) => n(r.pagesRead))} | ${both(rs, (r) => n(r.written))} | ${both(rs, (r) => s(r.syncS))} | ${both(rs, (r) => `${r.apiSpanS} s (${r.allowedS} s)`)} | ${both(rs, (r) => pct(r.pacing))} | ${both(rs, (r) => String(r.r429))} | ${both(rs, (r) => s(r.cpuS))} | ${both(rs, (r) => `${r.peakRssMb} MB`, false)} | ${both(rs, (r) => n(r.pgRowsReturned))} |`,
+    );
+  }
+  return out.join('\n') + '\n';
+}
+
 /** Start-up on the embedded default (bench/startup.ts). */
 export function startupTable(): string {
   const r = readJson<{ date: string; runs: number; rows: Array<{ scenario: string; wallMs: number; peakRssMb: number; cpuMs: number }> }>('startup.json');
@@ -169,7 +213,7 @@ export function startupTable(): string {
 }
 
 export function benchTables(): string {
-  return `${startupTable()}\n${oneWayTable()}\n${twoWayTables()}\n${googleTable()}`.trimEnd() + '\n';
+  return `${startupTable()}\n${oneWayTable()}\n${twoWayTables()}\n${configDatasetTable()}\n${googleTable()}`.trimEnd() + '\n';
 }
 
 /** README.md with the generated tables between the markers. */
