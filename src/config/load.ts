@@ -1,7 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { z } from 'zod';
-import { presetDatasets } from '../datasets/index.ts';
+import { DEFAULT_ROW_ID_PROPERTY, presetDatasets } from '../datasets/index.ts';
 import { configFieldsOf, userDataset } from '../datasets/fromConfig.ts';
 import type { DatasetDescriptor } from '../datasets/types.ts';
 import { ConfigError } from './errors.ts';
@@ -16,7 +16,8 @@ export interface ResolvedDataset extends DatasetDescriptor {
   /**
    * The dataset's own columns (extraColumns: calendar's and gmail's) that `datasets.<name>.columns`
    * renames, default name → the column's name; `extraColumns` and `indexes` already carry the new
-   * names. The code that writes them names them by default: columnName(ds, 'calendar_id').
+   * names, `key` the default one. The code that writes them names them by default:
+   * columnName(ds, 'calendar_id').
    */
   columnNames?: Record<string, string>;
 }
@@ -281,9 +282,6 @@ function userDatasetProblems(name: string, o: DatasetOverride): string[] {
   if (o.direction === 'two-way') lines.push(...rowIdFieldProblems(o.rowIdProperty ?? DEFAULT_ROW_ID_PROPERTY, o.fields));
   return lines;
 }
-
-/** The row-id property of a two-way dataset whose config names none. */
-const DEFAULT_ROW_ID_PROPERTY = 'Supabase ID';
 
 /** A two-way dataset's row-id property holds each page's Postgres id: never a field's property. */
 function rowIdFieldProblems(rowIdProperty: string, fields: DatasetOverride['fields']): string[] {

@@ -1,31 +1,33 @@
-import type { DatasetDescriptor } from './types.ts';
+import { defineDataset } from './define.ts';
 
-/** Google Calendar events → Postgres, one-way (GOOGLE_CALENDAR_ID, default primary). */
-export const calendar: DatasetDescriptor = {
+/**
+ * Google Calendar events → Postgres, one-way (GOOGLE_CALENDAR_ID, default primary). The columns are
+ * what engine/google/calendarRows.ts makes of an event, keyed by its id.
+ */
+export const calendar = defineDataset({
   name: 'calendar',
   table: 'calendar_events',
-  pattern: 'calendar',
-  databaseIdEnv: '',
-  fields: [],
-  /** What engine/google/calendarRows.ts writes (CALENDAR_COLUMNS), keyed by google_event_id. */
-  extraColumns: [
-    { column: 'google_event_id', columnType: 'text' },
-    { column: 'calendar_id', columnType: 'text' },
-    { column: 'summary', columnType: 'text' },
-    { column: 'description', columnType: 'text' },
-    { column: 'location', columnType: 'text' },
-    { column: 'starts_at', columnType: 'timestamptz' },
-    { column: 'ends_at', columnType: 'timestamptz' },
-    { column: 'all_day', columnType: 'boolean' },
-    { column: 'start_date', columnType: 'date' },
-    { column: 'end_date', columnType: 'date' },
-    { column: 'time_zone', columnType: 'text' },
-    { column: 'status', columnType: 'text' },
-    { column: 'attendee_emails', columnType: 'text[]' },
-    { column: 'contact_ids', columnType: 'uuid[]' },
-    { column: 'recurring_event_id', columnType: 'text' },
-    { column: 'html_link', columnType: 'text' },
-    { column: 'google_updated_at', columnType: 'timestamptz' },
-  ],
-  indexes: [{ on: 'google_event_id', unique: true }, { on: 'starts_at' }],
-};
+  source: { google: 'calendar' },
+  columns: {
+    google_event_id: 'text',
+    calendar_id: 'text',
+    summary: 'text',
+    description: 'text',
+    location: 'text',
+    starts_at: { type: 'timestamptz', note: 'timed events' },
+    ends_at: { type: 'timestamptz', note: 'timed events' },
+    all_day: 'boolean',
+    start_date: { type: 'date', note: 'all-day events' },
+    end_date: { type: 'date', note: 'all-day events; exclusive, as Google gives it' },
+    time_zone: { type: 'text', note: 'the zone a timed event was scheduled in' },
+    status: 'text',
+    attendee_emails: { type: 'text[]', note: 'lower-case' },
+    contact_ids: { type: 'uuid[]', note: 'the contacts with those addresses' },
+    recurring_event_id: 'text',
+    html_link: 'text',
+    google_updated_at: 'timestamptz',
+  },
+  key: 'google_event_id',
+  indexes: ['starts_at'],
+  doc: { rows: 'each event (recurring events as their instances)', deletes: 'cancelled' },
+});

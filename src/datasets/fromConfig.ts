@@ -5,6 +5,7 @@
  * says what kind each property is. The column type follows the kind (fieldKinds.ts); the config's
  * `type` overrides it where that loses nothing.
  */
+import { databaseIdEnvOf, DEFAULT_ROW_ID_PROPERTY } from './define.ts';
 import { columnTypeFor, FIELD_KINDS, isNotionKind, readOnlyReason, type SchemaProperty } from './fieldKinds.ts';
 import type { ConfigField, DatasetDescriptor, FieldDef } from './types.ts';
 
@@ -14,11 +15,6 @@ export interface UserDatasetInput {
   table?: string;
   fields: Record<string, { property: string; type?: ConfigField['type'] }>;
   rowIdProperty?: string;
-}
-
-/** The environment variable that may hold a dataset's database id: NOTION_RECIPES_DATABASE_ID. */
-export function databaseIdEnvOf(name: string): string {
-  return `NOTION_${name.toUpperCase()}_DATABASE_ID`;
 }
 
 export function configFieldsOf(fields: UserDatasetInput['fields'] | undefined): ConfigField[] {
@@ -35,7 +31,7 @@ export function userDataset(input: UserDatasetInput): DatasetDescriptor {
     fields: [],
     configFields: configFieldsOf(input.fields),
     userDefined: true,
-    ...(input.direction === 'two-way' ? { rowIdProperty: input.rowIdProperty ?? 'Supabase ID' } : {}),
+    ...(input.direction === 'two-way' ? { rowIdProperty: input.rowIdProperty ?? DEFAULT_ROW_ID_PROPERTY } : {}),
   };
 }
 

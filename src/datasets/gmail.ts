@@ -1,25 +1,24 @@
-import type { DatasetDescriptor } from './types.ts';
+import { defineDataset } from './define.ts';
 
-/** Gmail message metadata → Postgres, one-way (no bodies). */
-export const gmail: DatasetDescriptor = {
+/** Gmail message metadata → Postgres, one-way: what engine/google/gmailRows.ts makes of a message, keyed by its id. */
+export const gmail = defineDataset({
   name: 'gmail',
   table: 'emails',
-  pattern: 'gmail',
-  databaseIdEnv: '',
-  fields: [],
-  /** What engine/google/gmailRows.ts writes (EMAIL_COLUMNS), keyed by gmail_message_id. */
-  extraColumns: [
-    { column: 'gmail_message_id', columnType: 'text' },
-    { column: 'thread_id', columnType: 'text' },
-    { column: 'from_address', columnType: 'text' },
-    { column: 'to_addresses', columnType: 'text[]' },
-    { column: 'cc_addresses', columnType: 'text[]' },
-    { column: 'subject', columnType: 'text' },
-    { column: 'snippet', columnType: 'text' },
-    { column: 'label_ids', columnType: 'text[]' },
-    { column: 'sent_at', columnType: 'timestamptz' },
-    { column: 'contact_ids', columnType: 'uuid[]' },
-    { column: 'history_id', columnType: 'text' },
-  ],
-  indexes: [{ on: 'gmail_message_id', unique: true }, { on: 'sent_at' }, { on: 'thread_id' }],
-};
+  source: { google: 'gmail' },
+  columns: {
+    gmail_message_id: 'text',
+    thread_id: 'text',
+    from_address: { type: 'text', note: 'the address only, lower-case' },
+    to_addresses: { type: 'text[]', note: 'likewise' },
+    cc_addresses: { type: 'text[]', note: 'likewise' },
+    subject: 'text',
+    snippet: 'text',
+    label_ids: 'text[]',
+    sent_at: 'timestamptz',
+    contact_ids: { type: 'uuid[]', note: 'the contacts with those addresses' },
+    history_id: 'text',
+  },
+  key: 'gmail_message_id',
+  indexes: ['sent_at', 'thread_id'],
+  doc: { rows: 'each message', scope: 'metadata only, never bodies', deletes: 'deleted from the mailbox (moving to the trash is a label)' },
+});

@@ -10,11 +10,12 @@ import { reflections } from './reflections.ts';
 import { tasks } from './tasks.ts';
 
 export type { ColumnDef, ConfigField, DatasetDescriptor, FieldDef, FieldKind, IndexDef, SyncPattern } from './types.ts';
+export { DEFAULT_ROW_ID_PROPERTY } from './define.ts';
 
 /**
- * The registry of built-in datasets. Adding a dataset is adding one descriptor file here.
- * Listed in the spec's `/sync/all` order: contacts first (meetings link to them), two-way before
- * one-way, books and highlights last.
+ * The registry of built-in datasets, each defined once in its own file (define.ts). Adding a
+ * dataset is adding its file and its place here, in the spec's `/sync/all` order: contacts first
+ * (meetings link to them), two-way before one-way, books and highlights last.
  */
 export const presetDatasets: DatasetDescriptor[] = [contacts, meetings, tasks, reflections, journals, calendar, gmail, books, highlights];
 
@@ -23,5 +24,5 @@ export function defaultDatasets(): DatasetDescriptor[] {
   return presetDatasets;
 }
 
-/** The spec's sync order, by name (datasets not built yet are simply absent from the registry). */
-export const syncOrder = ['contacts', 'meetings', 'tasks', 'reflections', 'journals', 'calendar', 'gmail', 'books', 'highlights'];
+/** The spec's sync order, by name: the registry's. */
+export const syncOrder: readonly string[] = presetDatasets.map((d) => d.name);

@@ -44,6 +44,8 @@ export interface FieldDef {
    * edit to it is reported and the row takes Notion's value again (src/datasets/fromConfig.ts).
    */
   readOnly?: string;
+  /** How the value is kept, when the column does not say it (the README's dataset table). */
+  note?: string;
 }
 
 /** A field from the config file before the data source's schema says what kind it is. */
@@ -62,6 +64,8 @@ export interface ConfigField {
 export interface ColumnDef {
   column: string;
   columnType: ColumnType;
+  /** How the value is kept, when the column does not say it (the README's dataset table). */
+  note?: string;
 }
 
 /**
@@ -97,6 +101,11 @@ export interface DatasetDescriptor {
   matchUnlinkedBy?: string[];
   /** Columns besides the fields' and the standard ones, in table order after the fields' (src/store/datasetTables.ts). */
   extraColumns?: ColumnDef[];
+  /**
+   * The extra column holding Google's id of a record, by its default name (a config rename of it is
+   * in columnNames): unique, and what Google's rows are written by (calendar, gmail).
+   */
+  key?: string;
   /** Indexes besides the standard ones. */
   indexes?: IndexDef[];
   /**
@@ -107,4 +116,13 @@ export interface DatasetDescriptor {
   configFields?: ConfigField[];
   /** Defined in the config file rather than built in. */
   userDefined?: boolean;
+  /** For the README's dataset table (scripts/datasetsTable.ts), what the fields and columns do not say. */
+  doc?: {
+    /** What one row is, when not a Notion page: "each event (recurring events as their instances)". */
+    rows?: string;
+    /** Besides the pattern, what the dataset keeps or leaves out: "metadata only, never bodies". */
+    scope?: string;
+    /** What sets deleted_at, when not a page moved to the trash: "cancelled". */
+    deletes?: string;
+  };
 }

@@ -16,6 +16,7 @@ import { createRunContext } from '../../src/cli/app.ts';
 import { describeGoogleRows, editLikeAUser, startDemoWorkspace, type DemoWorkspace } from '../../src/cli/commands/demo.ts';
 import { loadConfig, type Config } from '../../src/config/index.ts';
 import { presetDatasets } from '../../src/datasets/index.ts';
+import { keyedSpecOf } from '../../src/engine/google/applyKeyedRows.ts';
 import { datasetsForTables } from '../../src/engine/dataSource.ts';
 import type { RunContext } from '../../src/engine/context.ts';
 import type { RunResult } from '../../src/engine/result.ts';
@@ -263,6 +264,11 @@ describe('renaming the Google datasets’ columns', () => {
     expect(calendar.columnNames).toEqual({ google_event_id: 'event_key', starts_at: 'begins' });
     expect(calendar.extraColumns!.map((c) => c.column)).toEqual(expect.arrayContaining(['event_key', 'begins', 'ends_at']));
     expect(calendar.indexes).toEqual([{ on: 'event_key', unique: true }, { on: 'begins' }]);
+    // The calendar step builds its rows under the default names and writes them under the new ones.
+    const keyed = keyedSpecOf(calendar);
+    expect([keyed.keyColumn, keyed.columnName!('google_event_id'), keyed.columnName!('starts_at'), keyed.columnName!('summary')]).toEqual(['google_event_id', 'event_key', 'begins', 'summary']);
+    expect(keyed.columns).toMatchObject({ starts_at: 'timestamptz', ends_at: 'timestamptz' });
+    expect(Object.keys(keyed.columns)).not.toContain('begins');
   });
 
   it('refuses a column the dataset does not have, and the bookkeeping the updated_at trigger knows by name', () => {

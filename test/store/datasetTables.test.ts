@@ -9,8 +9,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config/index.ts';
 import { defaultDatasets, presetDatasets } from '../../src/datasets/index.ts';
 import { runOneWay } from '../../src/engine/runOneWay.ts';
-import { CALENDAR_COLUMNS } from '../../src/engine/google/calendarRows.ts';
-import { EMAIL_COLUMNS } from '../../src/engine/google/gmailRows.ts';
+import { keyedSpecOf } from '../../src/engine/google/applyKeyedRows.ts';
+import { eventToRow } from '../../src/engine/google/calendarRows.ts';
+import { messageToRow } from '../../src/engine/google/gmailRows.ts';
 import { columnTypeProblem, relationName, tableSpec, type ActualColumn, type ColumnSpec } from '../../src/store/datasetTables.ts';
 import { migrate, type Store } from '../../src/store/index.ts';
 import { createHarness, dataset } from '../helpers/harness.ts';
@@ -156,11 +157,17 @@ describe.each(storeBackends())('generated dataset tables on %s', (kind) => {
 });
 
 describe('the descriptors', () => {
-  it('describe every column the Google steps write, with the same types', () => {
-    const calendar = tableSpec(presetDatasets.find((d) => d.name === 'calendar')!);
-    const gmail = tableSpec(presetDatasets.find((d) => d.name === 'gmail')!);
-    for (const [column, type] of Object.entries(CALENDAR_COLUMNS)) expect(calendar.columns.find((c) => c.name === column)?.type, column).toBe(type);
-    for (const [column, type] of Object.entries(EMAIL_COLUMNS)) expect(gmail.columns.find((c) => c.name === column)?.type, column).toBe(type);
+  it('are what the Google steps write: the rows they build have exactly the definition\'s columns, the key among them', () => {
+    const config = loadConfig({ env: {}, cwd: '/nonexistent-jarvis-test-cwd' });
+    const event = eventToRow({ id: 'e1', status: 'confirmed', start: { dateTime: '2026-05-07T09:00:00Z' }, end: { dateTime: '2026-05-07T10:00:00Z' } }, 'primary');
+    const message = messageToRow({ id: 'm1', threadId: 't1', internalDate: '1778144400000', payload: { headers: [{ name: 'From', value: 'Ada <ada@example.com>' }] } });
+    for (const [name, row] of [['calendar', event], ['gmail', message]] as const) {
+      const spec = keyedSpecOf(config.datasets.find((d) => d.name === name)!);
+      // contact_ids is linked by the run after the row is built (contactLinks.ts).
+      expect([name, Object.keys(row).sort()]).toEqual([name, [spec.keyColumn, ...Object.keys(spec.columns)].filter((c) => c !== 'contact_ids').sort()]);
+      const table = tableSpec(presetDatasets.find((d) => d.name === name)!);
+      for (const [column, type] of Object.entries(spec.columns)) expect(table.columns.find((c) => c.name === column)?.type, column).toBe(type);
+    }
   });
 
   it('refuse a descriptor that maps two fields to one column', () => {

@@ -11,6 +11,7 @@
 import { resolve } from 'node:path';
 import { loadConfig, type Config } from '../../config/index.ts';
 import { idFromIdOrUrl, type NotionConnector } from '../../connectors/notion/index.ts';
+import { DEFAULT_ROW_ID_PROPERTY } from '../../datasets/index.ts';
 import type { Logger } from '../../lib/logger.ts';
 import { createConfiguredNotion } from '../app.ts';
 import { UsageError, type ParsedCommand } from '../args.ts';
@@ -19,7 +20,6 @@ import { databaseIdFromArgument } from '../inspect/notionRef.ts';
 import { renderInspection, stanzaJson } from '../inspect/render.ts';
 import { inspectDataSource, needsSamples, type Direction } from '../inspect/stanza.ts';
 import { writeStanza } from '../inspect/writeConfig.ts';
-import { DEFAULT_ROW_ID_PROPERTY } from './setup.ts';
 
 /** Pages read to tell days from times and a formula's result type. */
 export const SAMPLE_PAGES = 25;

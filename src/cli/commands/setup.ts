@@ -13,14 +13,12 @@
  */
 import { ConfigError, requireNotionToken, type Config, type ResolvedDataset } from '../../config/index.ts';
 import { idFromIdOrUrl, type DataSourceInfo, type NotionConnector } from '../../connectors/notion/index.ts';
-import { syncOrder } from '../../datasets/index.ts';
+import { DEFAULT_ROW_ID_PROPERTY, syncOrder } from '../../datasets/index.ts';
 import { checkMapping, describeMappingProblems, syncedSources, type MappingProblem } from '../../datasets/mappingCheck.ts';
 import type { Logger } from '../../lib/logger.ts';
 import { createConfiguredNotion } from '../app.ts';
 import { UsageError, type ParsedCommand } from '../args.ts';
 
-/** The row-id property of a two-way dataset whose descriptor names none. */
-export const DEFAULT_ROW_ID_PROPERTY = 'Supabase ID';
 const ROW_ID_TYPE = 'rich_text';
 
 export type SetupStatus = 'ready' | 'needs_action' | 'skipped';

@@ -3,6 +3,7 @@
  * are written (one batched upsert, row by row only to isolate a row Postgres refuses), and the
  * given keys are soft-deleted. The decision is planOneWay's, the same as for Notion one-way syncs.
  */
+import { columnName, type ResolvedDataset } from '../../config/index.ts';
 import { selectRowsByKeys, softDeleteByKeys, upsertRows, type UpsertedRow } from '../../store/index.ts';
 import type { ColumnType } from '../../store/types.ts';
 import { oneWayChanges } from '../changeLog.ts';
@@ -18,6 +19,22 @@ export interface KeyedSpec {
   columns: Record<string, ColumnType>;
   /** A column's name in the table, when the config renamed it (datasets.<name>.columns); default: as is. */
   columnName?: (column: string) => string;
+}
+
+/**
+ * A Google dataset's keyed writes, from its definition (src/datasets/calendar.ts, gmail.ts): its
+ * own columns under their default names, which its rows are built with, the key among them, and
+ * the names the config gave them in the table.
+ */
+export function keyedSpecOf(ds: ResolvedDataset): KeyedSpec {
+  if (!ds.key) throw new Error(`${ds.name}: the dataset has no key column to write Google's records by`);
+  const defaultName = new Map(Object.entries(ds.columnNames ?? {}).map(([from, to]) => [to, from]));
+  const columns: Record<string, ColumnType> = {};
+  for (const c of ds.extraColumns ?? []) {
+    const name = defaultName.get(c.column) ?? c.column;
+    if (name !== ds.key) columns[name] = c.columnType;
+  }
+  return { table: ds.table, keyColumn: ds.key, columns, columnName: (column) => columnName(ds, column) };
 }
 
 function canonical(columns: Record<string, ColumnType>, row: Record<string, unknown>): CanonicalRecord {

@@ -1,30 +1,11 @@
 /**
  * Calendar event → calendar_events row, pure. All-day events stay dates (Google's `date`, end
  * exclusive, as Google gives it) — never an instant that a time zone could shift by a day; timed
- * events are instants plus the zone they were scheduled in.
+ * events are instants plus the zone they were scheduled in. The row's columns are the calendar
+ * dataset's (src/datasets/calendar.ts), by their default names.
  */
 import type { calendar_v3 } from '@googleapis/calendar';
-import type { ColumnType } from '../../store/types.ts';
 import { normalizeEmail } from '../identity.ts';
-
-export const CALENDAR_COLUMNS: Record<string, ColumnType> = {
-  calendar_id: 'text',
-  summary: 'text',
-  description: 'text',
-  location: 'text',
-  starts_at: 'timestamptz',
-  ends_at: 'timestamptz',
-  all_day: 'boolean',
-  start_date: 'date',
-  end_date: 'date',
-  time_zone: 'text',
-  status: 'text',
-  attendee_emails: 'text[]',
-  contact_ids: 'uuid[]',
-  recurring_event_id: 'text',
-  html_link: 'text',
-  google_updated_at: 'timestamptz',
-};
 
 export function isCancelled(e: calendar_v3.Schema$Event): boolean {
   return e.status === 'cancelled';

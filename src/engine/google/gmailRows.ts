@@ -1,23 +1,10 @@
 /**
  * Gmail message (format=metadata) → emails row, pure. Addresses are parsed out of the headers
- * (display names dropped, lower-cased) so they can be linked to contacts.
+ * (display names dropped, lower-cased) so they can be linked to contacts. The row's columns are
+ * the gmail dataset's (src/datasets/gmail.ts), by their default names.
  */
 import type { gmail_v1 } from '@googleapis/gmail';
-import type { ColumnType } from '../../store/types.ts';
 import { normalizeEmail } from '../identity.ts';
-
-export const EMAIL_COLUMNS: Record<string, ColumnType> = {
-  thread_id: 'text',
-  from_address: 'text',
-  to_addresses: 'text[]',
-  cc_addresses: 'text[]',
-  subject: 'text',
-  snippet: 'text',
-  label_ids: 'text[]',
-  sent_at: 'timestamptz',
-  contact_ids: 'uuid[]',
-  history_id: 'text',
-};
 
 /**
  * Addresses in an RFC 5322 address list: `Ada <ada@x.org>, "Hopper, Grace" <g@y.org>, bob@z.org`.

@@ -9,8 +9,8 @@ import type { RunContext, RunOptions } from '../context.ts';
 import type { RunResult } from '../result.ts';
 import { runFramed } from '../runFrame.ts';
 import { checkDeletionValve, checkSafetyValve } from '../safetyValve.ts';
-import { applyKeyedRows } from './applyKeyedRows.ts';
-import { CALENDAR_COLUMNS, eventToRow, isCancelled } from './calendarRows.ts';
+import { applyKeyedRows, keyedSpecOf } from './applyKeyedRows.ts';
+import { eventToRow, isCancelled } from './calendarRows.ts';
 import { contactAddresses, contactIdsByEmail, linkContacts } from './contactLinks.ts';
 
 export const CALENDAR_TOKEN_KEY = 'calendar_sync_token';
@@ -81,7 +81,7 @@ async function syncCalendar(ctx: RunContext, ds: ResolvedDataset, opts: RunOptio
     minimum: ctx.config.sync.deletionValveMinimum,
     force: opts.force || !full, // cancellations reported by Google itself are not a guess
   });
-  await applyKeyedRows(ctx, { table: ds.table, keyColumn: 'google_event_id', columns: CALENDAR_COLUMNS, columnName: (column) => columnName(ds, column) }, rows, cancelled, result, { dryRun: Boolean(opts.dryRun) });
+  await applyKeyedRows(ctx, keyedSpecOf(ds), rows, cancelled, result, { dryRun: Boolean(opts.dryRun) });
   result.skipped = result.errors.length;
   // The token moves on only when every event was taken: a record that failed is read again next run.
   if (!opts.dryRun && !result.errors.length) {

@@ -25,8 +25,19 @@ import { contactColumns, googleKey, mergeGoogleContact, personFromChanges, perso
 export const PEOPLE_TOKEN_KEY = 'people_sync_token';
 const LEG = 'contacts_google';
 const PG_CURSOR_KEY = 'pg_cursor_contacts_google';
-/** What this step writes, under the names it uses for them (the columns follow datasets.contacts.columns: contactColumns). */
-const WRITTEN: Record<string, ColumnType> = { name: 'text', emails: 'text[]', phones: 'text[]', company: 'text', notes: 'text', google_resource_name: 'text', google_etag: 'text', google_updated_at: 'timestamptz', last_sync_source: 'text' };
+/**
+ * What this step writes, under the names it uses for them, with the types the contacts dataset
+ * gives their columns (src/datasets/contacts.ts); the columns follow datasets.contacts.columns
+ * (contactColumns).
+ */
+function writtenColumns(ds: ResolvedDataset, cols: Record<keyof GoogleContact, string>): Record<string, ColumnType> {
+  const typeOf = (column: string) => ds.fields.find((f) => f.column === column)!.columnType;
+  return {
+    ...Object.fromEntries(Object.entries(cols).map(([k, column]) => [k, typeOf(column)])),
+    ...Object.fromEntries((ds.extraColumns ?? []).map((c) => [c.column, c.columnType])),
+    last_sync_source: 'text',
+  };
+}
 
 type Row = Record<string, any>;
 
@@ -277,8 +288,9 @@ async function syncGoogleLeg(ctx: RunContext, ds: ResolvedDataset, opts: RunOpti
     changes.push({ verb: 'update', side: 'supabase', recordId: String(r.id), googleId: String(r.google_resource_name), fields: ['google_resource_name'] });
   }
   const column = (k: string) => (cols as Record<string, string>)[k] ?? k;
-  const columns = Object.fromEntries(Object.entries(WRITTEN).map(([k, t]) => [column(k), t]));
-  const full = (r: Row) => Object.fromEntries(['id', ...Object.keys(WRITTEN)].map((k) => [column(k), r[k] ?? null]));
+  const written = writtenColumns(ds, cols);
+  const columns = Object.fromEntries(Object.entries(written).map(([k, t]) => [column(k), t]));
+  const full = (r: Row) => Object.fromEntries(['id', ...Object.keys(written)].map((k) => [column(k), r[k] ?? null]));
   await store.transaction(async (tx) => {
     if (rowWrites.length) await upsertRows(tx, { table: ds.table, keyColumn: 'id', keyType: 'uuid', columns }, rowWrites.map(full));
     if (links.length) await upsertLinks(tx, LEG, links);

@@ -4,14 +4,14 @@
  * `gmail_history_id`. A history id Google no longer knows (404) is replaced by one bounded full
  * resync. Messages deleted from the mailbox soft-delete their rows; trashing is a label change.
  */
-import { columnName, type ResolvedDataset } from '../../config/index.ts';
+import type { ResolvedDataset } from '../../config/index.ts';
 import { readState, writeState } from '../../store/index.ts';
 import type { RunContext, RunOptions } from '../context.ts';
 import type { RunResult } from '../result.ts';
 import { runFramed } from '../runFrame.ts';
-import { applyKeyedRows } from './applyKeyedRows.ts';
+import { applyKeyedRows, keyedSpecOf } from './applyKeyedRows.ts';
 import { contactAddresses, contactIdsByEmail, linkContacts } from './contactLinks.ts';
-import { EMAIL_COLUMNS, messageToRow } from './gmailRows.ts';
+import { messageToRow } from './gmailRows.ts';
 
 export const GMAIL_HISTORY_KEY = 'gmail_history_id';
 
@@ -62,7 +62,7 @@ async function syncGmail(ctx: RunContext, ds: ResolvedDataset, opts: RunOptions,
   const byEmail = await contactIdsByEmail(ctx.store, contactAddresses(ctx.config), rows.flatMap(addresses));
   for (const r of rows) r.contact_ids = linkContacts(addresses(r), byEmail);
 
-  await applyKeyedRows(ctx, { table: ds.table, keyColumn: 'gmail_message_id', columns: EMAIL_COLUMNS, columnName: (column) => columnName(ds, column) }, rows, deleted, result, { dryRun: Boolean(opts.dryRun) });
+  await applyKeyedRows(ctx, keyedSpecOf(ds), rows, deleted, result, { dryRun: Boolean(opts.dryRun) });
   result.skipped = result.errors.length;
   if (!opts.dryRun && !result.errors.length && nextHistoryId) await writeState(ctx.store, GMAIL_HISTORY_KEY, nextHistoryId);
 }
