@@ -70,7 +70,9 @@ async function syncPages(
     // Targeted (webhook) run: just these pages, by id.
     for (const id of new Set(run.pageIds)) await confirmPage(id);
   } else {
-    for await (const page of notion.queryPages(dataSourceId, run.since ? { editedOnOrAfter: run.since } : {})) {
+    // Only the mapped properties are completed past 25 references: an unmapped long relation or rollup costs nothing.
+    const complete = ds.fields.map((f) => f.property);
+    for await (const page of notion.queryPages(dataSourceId, run.since ? { editedOnOrAfter: run.since, complete } : { complete })) {
       returned++;
       readPage(page);
     }

@@ -78,7 +78,7 @@ async function syncTwoWay(ctx: RunContext, configured: ResolvedDataset, opts: Ru
       if (page) takePage(page);
     }
   } else {
-    for await (const page of notion.queryPages(dataSourceId, since ? { editedOnOrAfter: since } : {})) {
+    for await (const page of notion.queryPages(dataSourceId, { ...(since ? { editedOnOrAfter: since } : {}), complete: ds.fields.map((f) => f.property) })) {
       returned++;
       queriedTimes.push(page.last_edited_time);
       takePage(page);

@@ -144,6 +144,7 @@ export function createNotionConnector(opts: NotionConnectorOptions): NotionConne
     const data_source_id = requireDashedId(dataSourceId, 'data source id');
     const filter = buildQueryFilter(options);
     const args: FullDataSourceQueryArgs = { data_source_id, page_size: PAGE_SIZE, ...(filter ? { filter } : {}), ...(options.inTrash ? { in_trash: true } : {}) };
+    const only = options.complete ? new Set(options.complete) : undefined;
     // iterateAllDataSourceRows windows on created_time past the 10,000-rows-per-query cap
     // (request_status "incomplete") and de-duplicates rows at window boundaries.
     try {
@@ -153,7 +154,7 @@ export function createNotionConnector(opts: NotionConnectorOptions): NotionConne
           logger.warn({ dataSourceId: data_source_id, id: row.id, object: row.object }, 'skipping a query result that is not a full page');
           continue;
         }
-        yield await completeTruncatedProperties(row as unknown as NotionPage, retrievePropertyPage);
+        yield await completeTruncatedProperties(row as unknown as NotionPage, retrievePropertyPage, only);
       }
     } catch (e) {
       throw normalizeHelperError(e, data_source_id);

@@ -36,9 +36,11 @@ const LIST_ITEM_TYPES = new Set(['title', 'rich_text', 'people', 'relation']);
 
 /**
  * Completes every truncated relation/people property of `page` in place, and its rollups when they
- * may have been computed over a truncated relation; returns the page.
+ * may have been computed over a truncated relation; returns the page. With `only`, just the
+ * properties of those names (what the caller maps): a relation or rollup nobody reads costs nothing,
+ * and a rollup named is completed even when its truncated relation is not named.
  */
-export async function completeTruncatedProperties(page: NotionPage, retrieve: RetrievePropertyPage): Promise<NotionPage> {
+export async function completeTruncatedProperties(page: NotionPage, retrieve: RetrievePropertyPage, only?: ReadonlySet<string>): Promise<NotionPage> {
   // A malformed page (properties null, or a null value) is left for the reader to refuse, record by record.
   const entries = Object.entries(page.properties ?? {});
   // A rollup value does not name its relation (only the schema does), but the relation is always a
@@ -47,7 +49,7 @@ export async function completeTruncatedProperties(page: NotionPage, retrieve: Re
   // a rollup over another, short relation too: the page object cannot tell them apart.
   const relationTruncated = entries.some(([, p]) => p?.type === 'relation' && p.has_more === true);
   for (const [name, property] of entries) {
-    if (!property) continue;
+    if (!property || (only && !only.has(name))) continue;
     if (COMPLETABLE.has(property.type) && mayBeTruncated(property)) {
       const items = await readAllPropertyItems(page.id, property, retrieve);
       page.properties[name] = { ...property, [property.type]: items, has_more: false };

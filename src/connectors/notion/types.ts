@@ -57,6 +57,12 @@ export interface QueryOptions {
   filter?: Record<string, unknown>;
   /** Only pages in the trash (Notion's `in_trash: true` query flag). */
   inTrash?: boolean;
+  /**
+   * Names of the properties the caller reads (a dataset's mapped ones): only these are completed
+   * past Notion's 25 references (a relation or people list, a rollup); the others are left as
+   * Notion sent them (a relation with has_more), costing no property-item request. Default: every property.
+   */
+  complete?: readonly string[];
 }
 
 export interface NotionRequestStats {

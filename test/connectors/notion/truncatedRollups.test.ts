@@ -1,7 +1,8 @@
 /**
  * completeTruncatedProperties on rollups, with a scripted property-item endpoint: an aggregate
  * spread over several pages of items is the last page's (Notion's running value), a list rollup
- * keeps every item, and rollups of a page whose relations all fit are left as they are.
+ * keeps every item, rollups of a page whose relations all fit are left as they are, and only the
+ * properties named (a dataset's mapped ones) are completed when names are given.
  */
 import type { GetPagePropertyParameters, GetPagePropertyResponse } from '@notionhq/client';
 import { describe, expect, it } from 'vitest';
@@ -75,5 +76,17 @@ describe('completeTruncatedProperties: rollups', () => {
     const grouped = await completeTruncatedProperties(page(true, unsupported), retrieve);
     expect(grouped.properties.Total!.rollup).toEqual(unsupported);
     expect(calls.map((c) => c.property_id)).toEqual(['rel']);
+  });
+
+  it('completes only the properties named (what a dataset maps): a rollup over a relation not named still, the relation not', async () => {
+    const { calls, retrieve } = scripted([{ results: [rel(0)], rollup: { type: 'number', number: 7260, function: 'sum' } }]);
+    const done = await completeTruncatedProperties(page(true, { type: 'number', number: 325, function: 'sum' }), retrieve, new Set(['Total']));
+    expect(done.properties.Total!.rollup).toEqual({ type: 'number', number: 7260, function: 'sum' });
+    expect(done.properties.Tasks).toMatchObject({ relation: [{ id: 'r0' }], has_more: true }); // left as Notion sent it
+    expect(calls.map((c) => c.property_id)).toEqual(['tot']);
+    // Neither named: no request at all.
+    const none = scripted([]);
+    await completeTruncatedProperties(page(true, { type: 'number', number: 325, function: 'sum' }), none.retrieve, new Set(['Name']));
+    expect(none.calls).toEqual([]);
   });
 });
