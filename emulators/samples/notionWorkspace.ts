@@ -3,9 +3,16 @@
  * (one-way), and contacts, meetings, tasks, reflections and journals (two-way).
  * Ids are derived from names, so the same workspace is generated every time: re-running the demo
  * against the same database finds everything already in sync.
+ *
+ * The databases' properties, their names and kinds come from the built-in dataset definitions
+ * (src/datasets, through notionSchema.ts); only the values are written here, by field. A property
+ * added to a definition is in these databases too, empty on the sample pages.
  */
 import { createHash } from 'node:crypto';
-import type { SeedFile } from '../notion/types.ts';
+import { DEFAULT_ROW_ID_PROPERTY, presetDatasets } from '../../src/datasets/index.ts';
+import { notionPageOf, notionSchemaOf, type SchemaOptions } from '../../src/datasets/notionSchema.ts';
+import type { DatasetDescriptor } from '../../src/datasets/types.ts';
+import type { SeedDatabase, SeedFile, SeedPage } from '../notion/types.ts';
 
 export function stableUuid(name: string): string {
   const h = createHash('sha1').update(`jarvis-sync:${name}`).digest('hex');
@@ -42,6 +49,13 @@ const PHRASES = [
   'A log is perhaps the simplest possible storage abstraction.',
 ];
 
+const dataset = (name: string): DatasetDescriptor => presetDatasets.find((d) => d.name === name)!;
+
+/** A sample database: the properties its dataset's definition maps (select and status options given), and the sample pages. */
+function sampleDatabase(ds: DatasetDescriptor, title: string, [id, dataSourceId]: [string, string], pages: SeedPage[], schema: SchemaOptions): SeedDatabase {
+  return { id, dataSourceId, title, properties: notionSchemaOf(ds, schema), pages };
+}
+
 export interface SampleOptions {
   books?: number;
   highlightsPerBook?: number;
@@ -51,6 +65,7 @@ export interface SampleOptions {
 
 /** The seed (emulators/notion SeedFile shape) of a books + highlights workspace. */
 export function sampleNotionWorkspace(opts: SampleOptions = {}) {
+  const [books, highlights] = [dataset('books'), dataset('highlights')];
   const bookCount = opts.books ?? BOOKS.length;
   const perBook = opts.highlightsPerBook ?? 6;
   const ids = {
@@ -66,15 +81,15 @@ export function sampleNotionWorkspace(opts: SampleOptions = {}) {
       id: stableUuid(`book:${i}`),
       // Spaced a minute apart from a fixed past date: never in the future, even at 100k pages.
       created_time: new Date(Date.UTC(2025, 0, 1) + i * 60_000).toISOString(),
-      properties: {
-        Title: { title: [{ text: { content: n ? `${title} (vol. ${n + 1})` : title } }] },
-        Author: { rich_text: [{ text: { content: author } }] },
-        Status: { select: { name: status } },
-        Rating: { number: rating },
-        Finished: { date: status === 'Finished' ? { start: `2025-${String((i % 12) + 1).padStart(2, '0')}-${String((i % 27) + 1).padStart(2, '0')}` } : null },
-        URL: { url: `https://openlibrary.org/search?q=${encodeURIComponent(title)}` },
-        Tags: { multi_select: tags.map((name) => ({ name })) },
-      },
+      properties: notionPageOf(books, {
+        title: n ? `${title} (vol. ${n + 1})` : title,
+        author,
+        status,
+        rating,
+        finished_at: status === 'Finished' ? `2025-${String((i % 12) + 1).padStart(2, '0')}-${String((i % 27) + 1).padStart(2, '0')}` : null,
+        url: `https://openlibrary.org/search?q=${encodeURIComponent(title)}`,
+        tags,
+      }),
     };
   });
   const highlightPages = bookPages.flatMap((book, b) => {
@@ -82,47 +97,21 @@ export function sampleNotionWorkspace(opts: SampleOptions = {}) {
     return Array.from({ length: count }, (_, h) => ({
       id: stableUuid(`highlight:${b}:${h}`),
       created_time: new Date(Date.UTC(2025, 6, 1) + (b * 100 + h) * 60_000).toISOString(),
-      properties: {
-        Text: { title: [{ text: { content: PHRASES[(b + h) % PHRASES.length]! } }] },
-        Book: { relation: [{ id: book.id }] },
-        Location: { rich_text: [{ text: { content: `Location ${100 + h * 17}` } }] },
-        Note: { rich_text: h % 3 === 0 ? [{ text: { content: 'Worth re-reading.' } }] : [] },
-        Highlighted: { date: { start: new Date(Date.UTC(2025, 5, 1, 8, 30) + (b * 50 + h) * 86_400_000).toISOString() } },
-      },
+      properties: notionPageOf(highlights, {
+        text: PHRASES[(b + h) % PHRASES.length]!,
+        book_id: [book.id],
+        location: `Location ${100 + h * 17}`,
+        note: h % 3 === 0 ? 'Worth re-reading.' : null,
+        highlighted_at: new Date(Date.UTC(2025, 5, 1, 8, 30) + (b * 50 + h) * 86_400_000).toISOString(),
+      }),
     }));
   });
   return {
     ids,
     seed: {
       databases: [
-        {
-          id: ids.booksDatabase,
-          dataSourceId: ids.booksDataSource,
-          title: 'Books',
-          properties: {
-            Title: { type: 'title' },
-            Author: { type: 'rich_text' },
-            Status: { type: 'select', select: { options: [{ name: 'To Read' }, { name: 'Reading' }, { name: 'Finished' }] } },
-            Rating: { type: 'number', number: { format: 'number' } },
-            Finished: { type: 'date' },
-            URL: { type: 'url' },
-            Tags: { type: 'multi_select', multi_select: { options: [] } },
-          },
-          pages: bookPages,
-        },
-        {
-          id: ids.highlightsDatabase,
-          dataSourceId: ids.highlightsDataSource,
-          title: 'Highlights',
-          properties: {
-            Text: { type: 'title' },
-            Book: { type: 'relation', relation: { data_source_id: ids.booksDataSource } },
-            Location: { type: 'rich_text' },
-            Note: { type: 'rich_text' },
-            Highlighted: { type: 'date' },
-          },
-          pages: highlightPages,
-        },
+        sampleDatabase(books, 'Books', [ids.booksDatabase, ids.booksDataSource], bookPages, { options: { status: ['To Read', 'Reading', 'Finished'] } }),
+        sampleDatabase(highlights, 'Highlights', [ids.highlightsDatabase, ids.highlightsDataSource], highlightPages, { dataSourceOf: (d) => ({ books: ids.booksDataSource })[d]! }),
       ],
     },
   };
@@ -131,7 +120,7 @@ export function sampleNotionWorkspace(opts: SampleOptions = {}) {
 // ---- two-way datasets: contacts, meetings, tasks, reflections, journals -------------------------
 
 /** The rich_text property two-way datasets keep the Postgres row id in (left empty on seeded pages). */
-export const ROW_ID_PROPERTY = 'Supabase ID';
+export const ROW_ID_PROPERTY = DEFAULT_ROW_ID_PROPERTY;
 
 const CONTACTS: Array<{ name: string; email: string; phone: string | null; company: string | null; notes: string | null; tags: string[] }> = [
   { name: 'Maya Chen', email: 'maya.chen@example.com', phone: '+14155550123', company: 'Acme Robotics', notes: 'Met at the Lisbon conference 🎤', tags: ['Work', 'VIP ⭐'] },
@@ -211,7 +200,6 @@ export interface TwoWaySampleOptions {
 
 const DAY_MS = 86_400_000;
 const minute = (base: number, i: number) => new Date(base + i * 60_000).toISOString();
-const text = (content: string | null) => (content ? [{ text: { content } }] : []);
 /** The n-th item of a list, with a copy number when the list is exhausted ("Retro 🔁 (2)"). */
 function cycle<T>(list: T[], i: number): { item: T; copy: number } {
   return { item: list[i % list.length]!, copy: Math.floor(i / list.length) };
@@ -221,12 +209,13 @@ const isoDate = (ms: number) => new Date(ms).toISOString().slice(0, 10);
 
 /**
  * The seed (emulators/notion SeedFile shape) of a two-way workspace: contacts, meetings (Attendees →
- * contacts), tasks (Meeting → meetings), reflections and journals, with the schemas the presets in
- * src/datasets expect plus the empty `Supabase ID` rich_text property. Same options, same workspace.
+ * contacts), tasks (Meeting → meetings), reflections and journals, with the schemas of their
+ * definitions (src/datasets), the `Supabase ID` rich_text property left empty. Same options, same workspace.
  * Meeting 0 is an all-hands with 30 attendees (past Notion's 25-item relation truncation) when there
  * are at least 30 contacts, otherwise with every contact.
  */
 export function sampleTwoWayWorkspace(opts: TwoWaySampleOptions = {}) {
+  const [contacts, meetings, tasks, reflections, journals] = ['contacts', 'meetings', 'tasks', 'reflections', 'journals'].map(dataset);
   const counts = {
     contacts: opts.contacts ?? 12,
     meetings: opts.meetings ?? 10,
@@ -257,15 +246,15 @@ export function sampleTwoWayWorkspace(opts: TwoWaySampleOptions = {}) {
     return {
       id,
       created_time: minute(base(0), i),
-      properties: {
-        Name: { title: text(numbered(c.name, copy)) },
-        Email: { email: copy ? `${local}+${copy + 1}@${domain}` : c.email },
+      properties: notionPageOf(contacts, {
+        name: numbered(c.name, copy),
+        email: copy ? `${local}+${copy + 1}@${domain}` : c.email,
         // Copies keep no phone: contacts are matched across sources by email, then phone.
-        Phone: { phone_number: copy ? null : c.phone },
-        Company: { rich_text: text(c.company) },
-        Notes: { rich_text: text(c.notes) },
-        Tags: { multi_select: c.tags.map((name) => ({ name })) },
-      },
+        phone: copy ? null : c.phone,
+        company: c.company,
+        notes: c.notes,
+        tags: c.tags,
+      }),
     };
   });
 
@@ -284,13 +273,13 @@ export function sampleTwoWayWorkspace(opts: TwoWaySampleOptions = {}) {
     return {
       id,
       created_time: minute(base(7), i),
-      properties: {
-        Title: { title: text(numbered(m.title, copy)) },
-        Date: { date: { start: new Date(start).toISOString(), end: m.minutes ? new Date(start + m.minutes * 60_000).toISOString() : null } },
-        Summary: { rich_text: text(m.summary) },
-        Type: { select: { name: m.type } },
-        Attendees: { relation: attendees.map((a) => ({ id: a })) },
-      },
+      properties: notionPageOf(meetings, {
+        title: numbered(m.title, copy),
+        date: { start: new Date(start).toISOString(), end: m.minutes ? new Date(start + m.minutes * 60_000).toISOString() : null },
+        summary: m.summary,
+        type: m.type,
+        contact_ids: attendees,
+      }),
     };
   });
 
@@ -301,14 +290,14 @@ export function sampleTwoWayWorkspace(opts: TwoWaySampleOptions = {}) {
     return {
       id: stableUuid(`task:${i}`),
       created_time: minute(base(14), i),
-      properties: {
-        Name: { title: text(numbered(t.name, copy)) },
-        Status: { status: { name: STATUSES[i % STATUSES.length]! } },
-        Due: { date: i % 4 === 3 ? null : { start: isoDate(Date.UTC(2025, 2, 10) + i * 2 * DAY_MS) } },
-        Priority: { select: t.priority ? { name: t.priority } : null },
-        Notes: { rich_text: text(t.notes) },
-        Meeting: { relation: meeting ? [{ id: meeting }] : [] },
-      },
+      properties: notionPageOf(tasks, {
+        title: numbered(t.name, copy),
+        status: STATUSES[i % STATUSES.length]!,
+        due_date: i % 4 === 3 ? null : isoDate(Date.UTC(2025, 2, 10) + i * 2 * DAY_MS),
+        priority: t.priority,
+        notes: t.notes,
+        meeting_id: meeting ? [meeting] : [],
+      }),
     };
   });
 
@@ -317,12 +306,12 @@ export function sampleTwoWayWorkspace(opts: TwoWaySampleOptions = {}) {
     return {
       id: stableUuid(`reflection:${i}`),
       created_time: minute(base(21), i),
-      properties: {
-        Title: { title: text(numbered(r.title, copy)) },
-        Date: { date: { start: isoDate(Date.UTC(2025, 2, 7) + i * 7 * DAY_MS) } },
-        Content: { rich_text: text(r.content) },
-        Mood: { select: r.mood ? { name: r.mood } : null },
-      },
+      properties: notionPageOf(reflections, {
+        title: numbered(r.title, copy),
+        date: isoDate(Date.UTC(2025, 2, 7) + i * 7 * DAY_MS),
+        content: r.content,
+        mood: r.mood,
+      }),
     };
   });
 
@@ -331,89 +320,23 @@ export function sampleTwoWayWorkspace(opts: TwoWaySampleOptions = {}) {
     return {
       id: stableUuid(`journal:${i}`),
       created_time: minute(base(28), i),
-      properties: {
-        Title: { title: text(numbered(j.title, copy)) },
-        Date: { date: { start: isoDate(Date.UTC(2025, 2, 1) + i * 3 * DAY_MS) } },
-        Entry: { rich_text: text(j.entry) },
-        Tags: { multi_select: j.tags.map((name) => ({ name })) },
-      },
+      properties: notionPageOf(journals, {
+        title: numbered(j.title, copy),
+        date: isoDate(Date.UTC(2025, 2, 1) + i * 3 * DAY_MS),
+        content: j.entry,
+        tags: j.tags,
+      }),
     };
   });
 
-  const options = (names: string[]) => names.map((name) => ({ name }));
-  const rowId = { [ROW_ID_PROPERTY]: { type: 'rich_text' } };
+  const dataSourceOf = (name: string) => ({ contacts: ids.contactsDataSource, meetings: ids.meetingsDataSource })[name]!;
   const seed: SeedFile = {
     databases: [
-      {
-        id: ids.contactsDatabase,
-        dataSourceId: ids.contactsDataSource,
-        title: 'Contacts',
-        properties: {
-          Name: { type: 'title' },
-          Email: { type: 'email' },
-          Phone: { type: 'phone_number' },
-          Company: { type: 'rich_text' },
-          Notes: { type: 'rich_text' },
-          Tags: { type: 'multi_select', multi_select: { options: options(['Work', 'Client', 'Design', 'Friends', 'Family', 'VIP ⭐']) } },
-          ...rowId,
-        },
-        pages: contactPages,
-      },
-      {
-        id: ids.meetingsDatabase,
-        dataSourceId: ids.meetingsDataSource,
-        title: 'Meetings',
-        properties: {
-          Title: { type: 'title' },
-          Date: { type: 'date' },
-          Summary: { type: 'rich_text' },
-          Type: { type: 'select', select: { options: options(['Team', 'One-on-one', 'Client', 'Interview', 'Workshop']) } },
-          Attendees: { type: 'relation', relation: { data_source_id: ids.contactsDataSource } },
-          ...rowId,
-        },
-        pages: meetingPages,
-      },
-      {
-        id: ids.tasksDatabase,
-        dataSourceId: ids.tasksDataSource,
-        title: 'Tasks',
-        properties: {
-          Name: { type: 'title' },
-          Status: { type: 'status', status: { options: options(STATUSES) } },
-          Due: { type: 'date' },
-          Priority: { type: 'select', select: { options: options(['High', 'Medium', 'Low']) } },
-          Notes: { type: 'rich_text' },
-          Meeting: { type: 'relation', relation: { data_source_id: ids.meetingsDataSource } },
-          ...rowId,
-        },
-        pages: taskPages,
-      },
-      {
-        id: ids.reflectionsDatabase,
-        dataSourceId: ids.reflectionsDataSource,
-        title: 'Reflections',
-        properties: {
-          Title: { type: 'title' },
-          Date: { type: 'date' },
-          Content: { type: 'rich_text' },
-          Mood: { type: 'select', select: { options: options(['Energized', 'Content', 'Neutral', 'Tired', 'Stressed']) } },
-          ...rowId,
-        },
-        pages: reflectionPages,
-      },
-      {
-        id: ids.journalsDatabase,
-        dataSourceId: ids.journalsDataSource,
-        title: 'Journals',
-        properties: {
-          Title: { type: 'title' },
-          Date: { type: 'date' },
-          Entry: { type: 'rich_text' },
-          Tags: { type: 'multi_select', multi_select: { options: options(['Home', 'Work', 'Health', 'Family', 'Travel', 'Ideas 💡']) } },
-          ...rowId,
-        },
-        pages: journalPages,
-      },
+      sampleDatabase(contacts, 'Contacts', [ids.contactsDatabase, ids.contactsDataSource], contactPages, { options: { tags: ['Work', 'Client', 'Design', 'Friends', 'Family', 'VIP ⭐'] } }),
+      sampleDatabase(meetings, 'Meetings', [ids.meetingsDatabase, ids.meetingsDataSource], meetingPages, { options: { type: ['Team', 'One-on-one', 'Client', 'Interview', 'Workshop'] }, dataSourceOf }),
+      sampleDatabase(tasks, 'Tasks', [ids.tasksDatabase, ids.tasksDataSource], taskPages, { options: { status: STATUSES, priority: ['High', 'Medium', 'Low'] }, dataSourceOf }),
+      sampleDatabase(reflections, 'Reflections', [ids.reflectionsDatabase, ids.reflectionsDataSource], reflectionPages, { options: { mood: ['Energized', 'Content', 'Neutral', 'Tired', 'Stressed'] } }),
+      sampleDatabase(journals, 'Journals', [ids.journalsDatabase, ids.journalsDataSource], journalPages, { options: { tags: ['Home', 'Work', 'Health', 'Family', 'Travel', 'Ideas 💡'] } }),
     ],
   };
   return { ids, seed };
