@@ -4,6 +4,7 @@
  * variable) and the config file keys. Only light modules are imported: help starts at once.
  */
 import { configFileSchema, datasetOverrideSchema } from '../config/schema.ts';
+import { describeSource } from '../datasets/describe.ts';
 import { presetDatasets } from '../datasets/index.ts';
 import type { DatasetDescriptor } from '../datasets/types.ts';
 import { HELP, UsageError } from './args.ts';
@@ -145,10 +146,8 @@ export function helpText(command?: string): string {
 }
 
 function describeDataset(d: DatasetDescriptor): string {
-  const what = d.pattern === 'two-way' ? 'Notion ⇄ Postgres' : d.pattern === 'one-way' ? 'Notion → Postgres' : d.pattern === 'calendar' ? 'Google Calendar → Postgres' : 'Gmail → Postgres';
-  const three = d.google ? ' ⇄ Google Contacts' : '';
   const id = d.databaseIdEnv ? `, ${d.databaseIdEnv}` : ', needs Google credentials';
-  return `  ${d.name.padEnd(12)}${what}${three} (table ${d.table}${id})`;
+  return `  ${d.name.padEnd(12)}${describeSource(d)} (table ${d.table}${id})`;
 }
 
 /** The config file's keys, read off its schema so this page never falls behind it. */

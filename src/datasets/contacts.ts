@@ -20,7 +20,7 @@ export const contacts = defineDataset({
   },
   /** The Google People side: the contact's resource name (its id), etag and last change. */
   columns: {
-    google_resource_name: { type: 'text', note: "the Google contact's id (People resource name)" },
+    google_resource_name: { type: 'text', note: "the Google contact's People resource name" },
     google_etag: 'text',
     google_updated_at: 'timestamptz',
   },

@@ -45,7 +45,7 @@ describe('the sample workspaces', () => {
     for (const ds of notion) {
       const db = seed.databases.find((d) => d.title.toLowerCase() === ds.name)!;
       const expected = [...ds.fields.map((f) => [f.property, f.kind]), ...(ds.rowIdProperty ? [[ds.rowIdProperty, 'rich_text']] : [])];
-      expect([ds.name, Object.entries(db.properties).map(([name, p]) => [name, p.type])]).toEqual([ds.name, expected]);
+      expect([ds.name, Object.entries(db.properties).map(([name, p]) => [name, p?.type])]).toEqual([ds.name, expected]);
       for (const page of db.pages ?? []) for (const name of Object.keys(page.properties ?? {})) expect(db.properties, `${ds.name}: ${name}`).toHaveProperty([name]);
     }
   });
