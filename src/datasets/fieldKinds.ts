@@ -1,14 +1,16 @@
 /**
  * The table of field kinds: for every Notion property type, the Postgres column types that hold
- * its value without loss (the first is the default), whether jarvis-sync may write it back, and
- * how a page's value is read into a plain value that canonical.ts normalizes for the column.
- * The DDL (column types), the config checks (`type` overrides) and the readers all come from here.
+ * its value without loss (the first is the default), whether jarvis-sync may write it back, how a
+ * page's value is read into a plain value that canonical.ts normalizes for the column, and how a
+ * plain value is written as a page's value (the connector's builders). The DDL (column types, also
+ * of the built-in definitions, define.ts), the config checks (`type` overrides), the readers and
+ * the sample pages' values (notionSchema.ts) come from here.
  *
  * Readers take the property value as a page carries it (`{ id, type, [type]: … }`); relation and
  * people lists past 25, and rollups over a relation past 25, arrive completed by the connector
  * (truncated-properties.ts).
  */
-import { extractValue } from '../connectors/notion/properties.ts';
+import { buildValue, extractValue, type PropertyRequest, type WritablePropertyType } from '../connectors/notion/properties.ts';
 import type { ColumnType } from '../store/types.ts';
 
 /** Every Notion property type jarvis-sync knows. */
@@ -69,6 +71,12 @@ export interface KindSpec {
    * strings, numbers, booleans, ISO dates, string arrays, or an object for jsonb.
    */
   read: (value: PropertyValue, columnType: ColumnType) => unknown;
+  /**
+   * A plain value (text, number, ISO date or { start, end }, option names, page ids, …) as the
+   * page's value in a write; absent for the kinds Notion computes. Throws on a value Notion would
+   * refuse, naming the property.
+   */
+  write?: (value: unknown, property: string) => PropertyRequest;
 }
 
 /** Thrown by a reader when a computed property's result no longer fits its column (a formula now gives text). */
@@ -80,6 +88,7 @@ export class ResultTypeError extends Error {
 }
 
 const same = (v: PropertyValue) => extractValue(v);
+const build = (kind: WritablePropertyType) => (value: unknown, property: string) => buildValue(kind, value, property);
 const TEXT: ColumnType[] = ['text'];
 
 /** A user as text: the e-mail when Notion gives it (integrations with user e-mail access), else the id. */
@@ -159,22 +168,22 @@ function computedFor(kind: string, result: { type: string; value: unknown }, col
 }
 
 export const FIELD_KINDS: Record<NotionKind, KindSpec> = {
-  title: { columnTypes: TEXT, readOnly: false, read: same },
-  rich_text: { columnTypes: TEXT, readOnly: false, read: same },
-  number: { columnTypes: ['numeric', 'text'], readOnly: false, read: same },
-  select: { columnTypes: TEXT, readOnly: false, read: same },
-  multi_select: { columnTypes: ['text[]', 'jsonb'], readOnly: false, read: same },
-  status: { columnTypes: TEXT, readOnly: false, read: same },
+  title: { columnTypes: TEXT, readOnly: false, read: same, write: build('title') },
+  rich_text: { columnTypes: TEXT, readOnly: false, read: same, write: build('rich_text') },
+  number: { columnTypes: ['numeric', 'text'], readOnly: false, read: same, write: build('number') },
+  select: { columnTypes: TEXT, readOnly: false, read: same, write: build('select') },
+  multi_select: { columnTypes: ['text[]', 'jsonb'], readOnly: false, read: same, write: build('multi_select') },
+  status: { columnTypes: TEXT, readOnly: false, read: same, write: build('status') },
   // Config fields read the start (its instant, or its day), or the whole value as jsonb. The
   // built-in fields read dates whole instead (canonical.ts takes start and, for meetings, end).
-  date: { columnTypes: ['timestamptz', 'date', 'jsonb'], readOnly: false, read: (v, t) => dateFor(extractValue(v) as Parameters<typeof dateFor>[0], t) },
-  checkbox: { columnTypes: ['boolean'], readOnly: false, read: same },
-  url: { columnTypes: TEXT, readOnly: false, read: same },
-  email: { columnTypes: TEXT, readOnly: false, read: same },
-  phone_number: { columnTypes: TEXT, readOnly: false, read: same },
+  date: { columnTypes: ['timestamptz', 'date', 'jsonb'], readOnly: false, read: (v, t) => dateFor(extractValue(v) as Parameters<typeof dateFor>[0], t), write: build('date') },
+  checkbox: { columnTypes: ['boolean'], readOnly: false, read: same, write: build('checkbox') },
+  url: { columnTypes: TEXT, readOnly: false, read: same, write: build('url') },
+  email: { columnTypes: TEXT, readOnly: false, read: same, write: build('email') },
+  phone_number: { columnTypes: TEXT, readOnly: false, read: same, write: build('phone_number') },
   // uuid[] when the related database is a synced dataset (its rows' ids), text[] of page ids otherwise.
-  relation: { columnTypes: ['uuid[]', 'text[]'], readOnly: false, read: same },
-  people: { columnTypes: ['text[]', 'jsonb'], readOnly: true, read: (v, t) => (t === 'jsonb' ? v.people ?? [] : (v.people ?? []).map(userText).filter(Boolean)) },
+  relation: { columnTypes: ['uuid[]', 'text[]'], readOnly: false, read: same, write: build('relation') },
+  people: { columnTypes: ['text[]', 'jsonb'], readOnly: true, read: (v, t) => (t === 'jsonb' ? v.people ?? [] : (v.people ?? []).map(userText).filter(Boolean)), write: build('people') },
   files: {
     columnTypes: ['text[]', 'jsonb'],
     readOnly: true,
@@ -182,6 +191,7 @@ export const FIELD_KINDS: Record<NotionKind, KindSpec> = {
       const files = extractValue(v) as Array<{ name: string; url: string; type: string }>;
       return t === 'jsonb' ? files : files.map((f) => f.url).filter(Boolean);
     },
+    write: build('files'),
   },
   formula: {
     // A data source's schema does not say what a formula gives: text unless `type` says otherwise.
@@ -217,8 +227,9 @@ export const FIELD_KINDS: Record<NotionKind, KindSpec> = {
     columnTypes: ['text', 'jsonb'],
     readOnly: true,
     read: (v, t) => (t === 'jsonb' ? v.verification ?? null : ((v.verification as { state?: string } | null)?.state ?? null)),
+    write: build('verification'),
   },
-  place: { columnTypes: ['jsonb'], readOnly: false, read: (v) => v.place ?? null },
+  place: { columnTypes: ['jsonb'], readOnly: false, read: (v) => v.place ?? null, write: build('place') },
   button: { columnTypes: [], readOnly: true, refused: 'a button holds no value to store', read: () => null },
 };
 

@@ -5,7 +5,7 @@
  * exactly the properties the definitions map, under their names and kinds, with nothing to keep
  * in step by hand.
  */
-import { buildValue, type WritablePropertyType } from '../connectors/notion/index.ts';
+import { FIELD_KINDS } from './fieldKinds.ts';
 import type { DatasetDescriptor } from './types.ts';
 
 /** One property's configuration: `{ type: 'select', select: { options: [...] } }`. */
@@ -41,7 +41,8 @@ export function notionSchemaOf(ds: DatasetDescriptor, opts: SchemaOptions = {}):
 
 /**
  * A page's property values from plain values by field (text, numbers, dates as ISO strings or
- * `{ start, end }`, option names, related page ids), written as jarvis-sync writes them to Notion.
+ * `{ start, end }`, option names, related page ids), written by the kind table as jarvis-sync
+ * writes them to Notion.
  * Fields left out are left out of the page.
  */
 export function notionPageOf(ds: DatasetDescriptor, values: Record<string, unknown>): Record<string, unknown> {
@@ -49,7 +50,9 @@ export function notionPageOf(ds: DatasetDescriptor, values: Record<string, unkno
   for (const [field, value] of Object.entries(values)) {
     const f = ds.fields.find((x) => x.field === field);
     if (!f) throw new Error(`${ds.name} has no field ${field}`);
-    out[f.property] = buildValue(f.kind as WritablePropertyType, value, f.property);
+    const write = FIELD_KINDS[f.kind].write;
+    if (!write) throw new Error(`${ds.name}.${field}: Notion computes a ${f.kind}; a page cannot be given one`);
+    out[f.property] = write(value, f.property);
   }
   return out;
 }

@@ -5,7 +5,9 @@
  */
 import { describe, expect, it } from 'vitest';
 import { mergeSeeds, sampleNotionWorkspace, sampleTwoWayWorkspace } from '../../emulators/samples/notionWorkspace.ts';
+import { WRITABLE_PROPERTY_TYPES } from '../../src/connectors/notion/index.ts';
 import { defineDataset } from '../../src/datasets/define.ts';
+import { FIELD_KINDS, NOTION_KINDS } from '../../src/datasets/fieldKinds.ts';
 import { presetDatasets } from '../../src/datasets/index.ts';
 import { notionPageOf, notionSchemaOf } from '../../src/datasets/notionSchema.ts';
 
@@ -33,6 +35,14 @@ describe('notionSchemaOf', () => {
       Meeting: { relation: [{ id: '01234567-89ab-cdef-0123-456789abcdef' }] },
     });
     expect(() => notionPageOf(tasks, { estimate: 3 })).toThrow('tasks has no field estimate');
+    expect(() => notionPageOf(tasks, { priority: 'High, urgent' })).toThrow('Property "Priority": select option "High, urgent" contains a comma');
+    const withFormula = { ...tasks, fields: [...tasks.fields, { field: 'score', property: 'Score', kind: 'formula' as const, column: 'score', columnType: 'numeric' as const }] };
+    expect(() => notionPageOf(withFormula, { score: 3 })).toThrow('tasks.score: Notion computes a formula; a page cannot be given one');
+  });
+
+  it('the kind table writes every kind a page can be given, and none that Notion computes', () => {
+    const writable = NOTION_KINDS.filter((k) => FIELD_KINDS[k].write);
+    expect(writable.sort()).toEqual([...WRITABLE_PROPERTY_TYPES].sort());
   });
 });
 
