@@ -26,7 +26,7 @@
  */
 import { existsSync, writeSync } from 'node:fs';
 import { openMigratedStore } from '../src/cli/app.ts';
-import { resultsToJson } from '../src/cli/output.ts';
+import { resultsToJson } from '../src/engine/result.ts';
 import { loadConfig } from '../src/config/index.ts';
 import { createGoogleConnector } from '../src/connectors/google/index.ts';
 import { createNotionConnector } from '../src/connectors/notion/index.ts';

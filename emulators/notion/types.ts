@@ -100,7 +100,7 @@ export interface WebhookSubscription {
   apiVersion?: '2022-06-28' | '2025-09-03' | '2026-03-11';
 }
 
-/** setTimeout/clearTimeout on the emulator's clock (same shape as src/server/timers.ts's Timers). */
+/** setTimeout/clearTimeout on the emulator's clock (same shape as src/lib/timers.ts's Timers). */
 export interface Timers {
   setTimeout(fn: () => void, ms: number): unknown;
   clearTimeout(handle: unknown): void;

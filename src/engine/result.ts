@@ -92,3 +92,37 @@ export function summarize(r: RunResult): string {
     `${r.googleRequests ? `${r.googleRequests} Google requests` : `${r.notionRequests} Notion requests`}, ${(r.durationMs / 1000).toFixed(1)} s`
   );
 }
+
+/** The `--json` shape (CLI) and the HTTP API's run summary: stable snake_case keys a script can rely on. */
+export function resultsToJson(results: RunResult[]) {
+  const ok = results.every((r) => r.status === 'success' || r.status === 'skipped');
+  return {
+    status: ok ? 'success' : 'error',
+    notion_requests: results.reduce((n, r) => n + r.notionRequests, 0),
+    google_requests: results.reduce((n, r) => n + r.googleRequests, 0),
+    datasets: results.map((r) => ({
+      dataset: r.dataset,
+      status: r.status,
+      mode: r.mode,
+      dry_run: r.dryRun,
+      created: r.created,
+      updated: r.updated,
+      deleted: r.deleted,
+      restored: r.restored,
+      unchanged: r.unchanged,
+      skipped: r.skipped,
+      errors: r.errors.length,
+      notion_requests: r.notionRequests,
+      google_requests: r.googleRequests,
+      duration_ms: r.durationMs,
+      message: r.message,
+      ...(r.errors.length ? { error_details: r.errors.slice(0, 50) } : {}),
+      ...(r.writes ? { writes: r.writes } : {}),
+      ...(r.conflicts ? { conflicts: r.conflicts } : {}),
+      ...(r.readOnlyEdits ? { read_only_edits: r.readOnlyEdits.map((x) => ({ record_id: x.recordId, notion_page_id: x.pageId, field: x.field, column: x.column, property: x.property, postgres_value: x.postgres, notion_value: x.notion, reason: x.reason })) } : {}),
+      ...(r.relinked ? { relinked: r.relinked.map((l) => ({ record_id: l.recordId, notion_page_id: l.pageId, source: l.source })) } : {}),
+      ...(r.ambiguousLinks ? { ambiguous_links: r.ambiguousLinks.map((a) => ({ reason: a.reason, record_ids: a.recordIds, notion_page_ids: a.pageIds })) } : {}),
+      ...(r.plan ? { plan: r.plan } : {}),
+    })),
+  };
+}

@@ -11,7 +11,7 @@
  * connectors' and the engine's own, normalized once at the source, so the patterns below are few.
  */
 import { summarize, type RecordError, type RunResult } from '../engine/result.ts';
-import type { RunRecord } from '../scheduler/runs.ts';
+import type { RunRecord } from '../scheduler/runManager.ts';
 
 export type Provider = 'notion' | 'google' | 'postgres' | 'config' | 'jarvis-sync';
 

@@ -27,7 +27,7 @@ import type { Clock } from '../lib/clock.ts';
 import { systemClock } from '../lib/clock.ts';
 import type { Logger } from '../lib/logger.ts';
 import { redactString } from '../store/redact.ts';
-import type { RunRecord } from '../scheduler/runs.ts';
+import type { RunRecord } from '../scheduler/runManager.ts';
 import type { Sql } from '../store/types.ts';
 import { createDatabaseLedger, createMemoryLedger, withMemoryFallback, type AlertIncident, type AlertLedger } from './alerts.ts';
 import { classifyRun, providerOf, type Problem } from './classify.ts';

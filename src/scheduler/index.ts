@@ -19,15 +19,11 @@ import { Cron } from 'croner';
 import { ConfigError, type Config } from '../config/index.ts';
 import type { Clock } from '../lib/clock.ts';
 import type { Logger } from '../lib/logger.ts';
-import type { RunRecord, RunStarter } from './runs.ts';
+import type { Timers } from '../lib/timers.ts';
+import type { RunRecord, RunStarter } from './runManager.ts';
 
-export type { RunRecord, RunStarter, RunTrigger } from './runs.ts';
-
-/** setTimeout/clearTimeout, injectable (tests pass fakes or use vi.useFakeTimers()). */
-export interface Timers {
-  setTimeout(fn: () => void, ms: number): unknown;
-  clearTimeout(handle: unknown): void;
-}
+export type { RunRecord, RunStarter, RunTrigger } from './runManager.ts';
+export type { Timers } from '../lib/timers.ts';
 
 export interface SchedulerOptions {
   runs: RunStarter;

@@ -18,20 +18,21 @@ import { bodyLimit } from 'hono/body-limit';
 import { HTTPException } from 'hono/http-exception';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import { z } from 'zod';
-import { resultsToJson } from '../cli/output.ts';
 import type { Config } from '../config/index.ts';
 import type { RunOptions } from '../engine/context.ts';
+import { resultsToJson } from '../engine/result.ts';
 import type { Clock } from '../lib/clock.ts';
 import type { Logger } from '../lib/logger.ts';
+import { systemTimers, type Timers } from '../lib/timers.ts';
+import { ShuttingDownError, UnknownTargetError, type RunManager, type RunRecord } from '../scheduler/runManager.ts';
 import { recentSyncLogs, redactString } from '../store/index.ts';
 import { pendingLogsFor } from '../store/pendingLogs.ts';
 import type { Sql } from '../store/types.ts';
 import { requireBearer } from './auth.ts';
 import { computeHealth } from './health.ts';
+import { Metrics } from './metrics.ts';
 import { openApiDocument } from './openapi.ts';
-import { ShuttingDownError, UnknownTargetError, type RunManager, type RunRecord } from './runManager.ts';
 import { configuredSecrets, maskSecrets } from './secrets.ts';
-import { systemTimers, type Timers } from './timers.ts';
 import { createWebhooks, receiveCalendarPush, type Webhooks } from './webhooks/index.ts';
 
 export interface AppDeps {
@@ -47,6 +48,11 @@ export interface AppDeps {
   /** Default: created from the other deps (with `timers`). */
   webhooks?: Webhooks;
   timers?: Timers;
+  /**
+   * What GET /metrics shows: give the RunManager the same one (`new RunManager({ metrics, … })`),
+   * which counts every finished run into it. Default: a new one, which counts no runs.
+   */
+  metrics?: Metrics;
   /** The dashboard's routes, mounted at `/` (its `/api/*` routes behind the bearer token). */
   dashboard?: Hono;
   /** /health answers `unhealthy` when the database does not answer within this time (default 5 s). */
@@ -58,6 +64,7 @@ const MAX_BODY_BYTES = 1024 * 1024;
 export function createApp(deps: AppDeps): Hono {
   const { runs, store, config, logger } = deps;
   const timers = deps.timers ?? systemTimers;
+  const metrics = deps.metrics ?? new Metrics();
   const apiToken = deps.apiToken !== undefined ? deps.apiToken : config.server.apiToken;
   const webhooks =
     deps.webhooks ?? createWebhooks({ runs, store, config, notion: runs.context.notion, logger, clock: deps.clock, timers });
@@ -151,7 +158,7 @@ export function createApp(deps: AppDeps): Hono {
 
   app.get('/metrics', (c) => {
     const ctx = runs.context;
-    const text = runs.metrics.render({
+    const text = metrics.render({
       inProgress: runs.running().length,
       providers: { notion: ctx.notion.stats, google: ctx.google?.stats },
     });

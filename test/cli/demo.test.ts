@@ -13,7 +13,7 @@ import { serveCommand } from '../../src/cli/commands/serve.ts';
 import { loadConfig } from '../../src/config/index.ts';
 import { FakeClock } from '../../src/lib/clock.ts';
 import { silentLogger } from '../../src/lib/logger.ts';
-import { ManualTimers } from '../../src/server/timers.ts';
+import { ManualTimers } from '../../src/lib/timers.ts';
 import { openStore } from '../../src/store/index.ts';
 import type { Store } from '../../src/store/types.ts';
 

@@ -9,7 +9,7 @@ import { createHmac } from 'node:crypto';
 import { expect } from 'vitest';
 import type { Hono } from 'hono';
 import { readState } from '../../src/store/index.ts';
-import type { RunManager } from '../../src/server/runManager.ts';
+import type { RunManager } from '../../src/scheduler/runManager.ts';
 import type { Webhooks } from '../../src/server/webhooks/index.ts';
 import type { Store } from '../../src/store/types.ts';
 import type { Harness } from '../helpers/harness.ts';

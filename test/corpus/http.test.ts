@@ -6,8 +6,8 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApp } from '../../src/server/app.ts';
-import { RunManager } from '../../src/server/runManager.ts';
-import { ManualTimers } from '../../src/server/timers.ts';
+import { RunManager } from '../../src/scheduler/runManager.ts';
+import { ManualTimers } from '../../src/lib/timers.ts';
 import { createWebhooks } from '../../src/server/webhooks/index.ts';
 import type { Store } from '../../src/store/types.ts';
 import { createHarness } from '../helpers/harness.ts';

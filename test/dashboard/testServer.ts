@@ -8,7 +8,7 @@ import type { RunContext } from '../../src/engine/context.ts';
 import { silentLogger } from '../../src/lib/logger.ts';
 import { dashboardRoutes } from '../../src/server/dashboard/index.ts';
 import { startHttpServer } from '../../src/server/http.ts';
-import { RunManager } from '../../src/server/runManager.ts';
+import { RunManager } from '../../src/scheduler/runManager.ts';
 
 export interface TestServer {
   url: string;

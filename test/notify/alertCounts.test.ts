@@ -10,7 +10,7 @@ import type { Config } from '../../src/config/index.ts';
 import { emptyResult, summarize, type RunResult } from '../../src/engine/result.ts';
 import { FakeClock } from '../../src/lib/clock.ts';
 import { createNotifier } from '../../src/notify/index.ts';
-import type { RunRecord } from '../../src/scheduler/runs.ts';
+import type { RunRecord } from '../../src/scheduler/runManager.ts';
 import { migrate, openStore, type Sql, type Store } from '../../src/store/index.ts';
 import { createTestDatabase, openTestStore, resetTables, storeBackends, type TestDatabase } from '../helpers/stores.ts';
 

@@ -11,7 +11,7 @@ import type { Config } from '../../src/config/index.ts';
 import { emptyResult, summarize, type RunResult } from '../../src/engine/result.ts';
 import { FakeClock } from '../../src/lib/clock.ts';
 import { createNotifier, toNtfy, type NotifyFormat } from '../../src/notify/index.ts';
-import type { RunRecord } from '../../src/scheduler/runs.ts';
+import type { RunRecord } from '../../src/scheduler/runManager.ts';
 
 const NOTION_TOKEN = 'secret_AbCdEfGhIjKlMnOpQrStUvWxYz0123456789';
 const DB_PASSWORD = 'hunter2-very-secret';

@@ -8,8 +8,8 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from
 import { DEFAULT_PEOPLE_PROPAGATION_DELAY_MS } from '../../emulators/google/index.ts';
 import { runAll } from '../../src/engine/runAll.ts';
 import { startPolling, type Polling } from '../../src/scheduler/polling.ts';
-import { RunManager } from '../../src/server/runManager.ts';
-import { ManualTimers } from '../../src/server/timers.ts';
+import { RunManager } from '../../src/scheduler/runManager.ts';
+import { ManualTimers } from '../../src/lib/timers.ts';
 import { createWebhooks, type Webhooks } from '../../src/server/webhooks/index.ts';
 import type { Store } from '../../src/store/types.ts';
 import { createGoogleHarness, type GoogleHarness } from '../helpers/googleHarness.ts';

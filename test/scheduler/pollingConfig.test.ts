@@ -13,7 +13,7 @@ import { silentLogger } from '../../src/lib/logger.ts';
 import { googlePollFeeds } from '../../src/scheduler/googlePoller.ts';
 import { notionIdleRate, notionPollDatasets, notionPollSeconds } from '../../src/scheduler/notionPoller.ts';
 import { startPolling } from '../../src/scheduler/polling.ts';
-import { ManualTimers } from '../../src/server/timers.ts';
+import { ManualTimers } from '../../src/lib/timers.ts';
 import type { Sql } from '../../src/store/types.ts';
 
 const SEVEN = {

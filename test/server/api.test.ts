@@ -3,9 +3,9 @@
  * health shape, concurrency (409), asynchronous runs, metrics, logs and the OpenAPI document.
  */
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { resultsToJson } from '../../src/cli/output.ts';
+import { resultsToJson } from '../../src/engine/result.ts';
 import { createApp } from '../../src/server/app.ts';
-import { RunManager } from '../../src/server/runManager.ts';
+import { RunManager } from '../../src/scheduler/runManager.ts';
 import { writeSyncLog } from '../../src/store/index.ts';
 import { acquireLease } from '../../src/store/leases.ts';
 import type { Store } from '../../src/store/types.ts';

@@ -5,8 +5,9 @@
  */
 import type { Hono } from 'hono';
 import { createApp } from '../../src/server/app.ts';
-import { RunManager, type RunNotifier } from '../../src/server/runManager.ts';
-import { ManualTimers } from '../../src/server/timers.ts';
+import { Metrics } from '../../src/server/metrics.ts';
+import { RunManager, type RunNotifier } from '../../src/scheduler/runManager.ts';
+import { ManualTimers } from '../../src/lib/timers.ts';
 import { createWebhooks, type Webhooks } from '../../src/server/webhooks/index.ts';
 import type { Store } from '../../src/store/types.ts';
 import { createTwoWayHarness, type TwoWayHarness } from '../helpers/twoWayHarness.ts';
@@ -47,7 +48,8 @@ export async function createServerHarness(
   });
   const timers = new ManualTimers(h.clock);
   if (opts.runStore) h.ctx = { ...h.ctx, store: opts.runStore };
-  const runs = new RunManager({ context: h.ctx, logger: h.ctx.logger, clock: h.clock, notifier: opts.notifier, timers });
+  const metrics = new Metrics();
+  const runs = new RunManager({ context: h.ctx, logger: h.ctx.logger, clock: h.clock, notifier: opts.notifier, timers, metrics });
   const webhooks = createWebhooks({
     runs,
     store,
@@ -58,7 +60,7 @@ export async function createServerHarness(
     timers,
     onVerificationToken: opts.onVerificationToken,
   });
-  const app = createApp({ runs, store, config: h.config, logger: h.ctx.logger, clock: h.clock, webhooks, timers, mode: opts.mode });
+  const app = createApp({ runs, store, config: h.config, logger: h.ctx.logger, clock: h.clock, webhooks, timers, mode: opts.mode, metrics });
   const call = (path: string, init: RequestInit & { token?: string | null } = {}) => {
     const { token = API_TOKEN, ...rest } = init;
     const headers = new Headers(rest.headers);

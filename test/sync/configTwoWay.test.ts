@@ -18,7 +18,7 @@ import { runAll } from '../../src/engine/runAll.ts';
 import { runTwoWay } from '../../src/engine/runTwoWay.ts';
 import { runRelink } from '../../src/engine/relink/runRelink.ts';
 import type { RunOptions } from '../../src/engine/context.ts';
-import { resultsToJson } from '../../src/cli/output.ts';
+import { resultsToJson } from '../../src/engine/result.ts';
 import { migrate } from '../../src/store/index.ts';
 import type { Store } from '../../src/store/types.ts';
 import { plain } from '../helpers/harness.ts';

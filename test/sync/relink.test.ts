@@ -5,7 +5,8 @@
  * reported and nothing is created for it. Against the Notion emulator, on PGlite and Postgres.
  */
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { printResult, resultsToJson } from '../../src/cli/output.ts';
+import { printResult } from '../../src/cli/output.ts';
+import { resultsToJson } from '../../src/engine/result.ts';
 import { runAll } from '../../src/engine/runAll.ts';
 import { runTwoWay } from '../../src/engine/runTwoWay.ts';
 import type { TwoWayEntry } from '../../src/engine/planTwoWay.ts';

@@ -14,15 +14,16 @@ import { headline } from '../output.ts';
 import type { RunOptions } from '../../engine/context.ts';
 import { systemClock, type Clock } from '../../lib/clock.ts';
 import type { Logger } from '../../lib/logger.ts';
+import { systemTimers, type Timers } from '../../lib/timers.ts';
 import { createNotifier } from '../../notify/index.ts';
 import { createScheduler, type Scheduler } from '../../scheduler/index.ts';
 import { startPostgresChanges } from '../../scheduler/postgresChanges.ts';
 import { startPolling } from '../../scheduler/polling.ts';
+import { RunManager, type RunNotifier, type RunRecord } from '../../scheduler/runManager.ts';
 import { createApp } from '../../server/app.ts';
 import { dashboardRoutes } from '../../server/dashboard/index.ts';
 import { assertSafeBind, isLoopback, startHttpServer, type HttpServer } from '../../server/http.ts';
-import { RunManager, type RunNotifier, type RunRecord } from '../../server/runManager.ts';
-import { systemTimers, type Timers } from '../../server/timers.ts';
+import { Metrics } from '../../server/metrics.ts';
 import { createWebhooks } from '../../server/webhooks/index.ts';
 import type { Store } from '../../store/types.ts';
 import { describePooling, detectTransactionPooling } from '../../store/poolerDetect.ts';
@@ -46,7 +47,7 @@ export interface ServeOptions {
   until?: Promise<void>;
   /**
    * The service's time (default the system clock and real timers). Tests pass a FakeClock and
-   * ManualTimers (src/server/timers.ts): the demo's edits, the webhook settle windows and the
+   * ManualTimers (src/lib/timers.ts): the demo's edits, the webhook settle windows and the
    * schedule then happen when the test advances them, and no one waits.
    */
   clock?: Clock;
@@ -94,7 +95,9 @@ export async function serveCommand(cmd: ParsedCommand, base: Config, baseLogger:
     const ctx = createRunContext(config, store, logger, clock);
     // Counts in the database: they survive a restart and add up with `jarvis-sync sync` from cron.
     const notifier = createNotifier({ config, logger, clock, store });
-    const runs = new RunManager({ context: ctx, logger, clock, notifier: reportingNotifier(notifier, out, clock), timers: opts.timers });
+    // Every finished run counts into what GET /metrics shows.
+    const metrics = new Metrics();
+    const runs = new RunManager({ context: ctx, logger, clock, notifier: reportingNotifier(notifier, out, clock), timers: opts.timers, metrics });
     const webhooks = createWebhooks({
       runs,
       store,
@@ -109,7 +112,7 @@ export async function serveCommand(cmd: ParsedCommand, base: Config, baseLogger:
         ),
     });
     const dashboard = dashboardRoutes({ store, config, runs, now: () => clock.now() });
-    const app = createApp({ runs, store, config, logger, clock, apiToken, mode: demo ? 'demo' : 'live', webhooks, dashboard });
+    const app = createApp({ runs, store, config, logger, clock, apiToken, mode: demo ? 'demo' : 'live', webhooks, dashboard, metrics });
     const server: HttpServer = await startHttpServer(app, { host, port });
     cleanup.push(() => server.close());
     cleanup.push(() => runs.drain(DRAIN_TIMEOUT_MS));

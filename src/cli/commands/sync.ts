@@ -1,15 +1,15 @@
 import { requireNotionToken, type Config } from '../../config/index.ts';
 import { runAll, runDatasetSteps } from '../../engine/runAll.ts';
-import type { RunResult } from '../../engine/result.ts';
+import { resultsToJson, type RunResult } from '../../engine/result.ts';
 import { randomUUID } from 'node:crypto';
 import { systemClock, type Clock } from '../../lib/clock.ts';
 import type { Logger } from '../../lib/logger.ts';
 import { createDatabaseLedger, createNotifier } from '../../notify/index.ts';
-import type { RunRecord } from '../../scheduler/runs.ts';
+import type { RunRecord } from '../../scheduler/runManager.ts';
 import { redactString } from '../../store/index.ts';
 import { createRunContext, openMigratedStore } from '../app.ts';
 import { numberFlag, UsageError, type ParsedCommand } from '../args.ts';
-import { printResult, resultsToJson } from '../output.ts';
+import { printResult } from '../output.ts';
 import { wrapStderrWrites } from '../../lib/terminal.ts';
 import { createProgressDisplay, withReadProgress } from '../progress.ts';
 

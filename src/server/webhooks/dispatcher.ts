@@ -10,8 +10,8 @@
  * reads its whole window, so nothing is lost then either.
  */
 import type { Logger } from '../../lib/logger.ts';
-import type { RunManager } from '../runManager.ts';
-import type { Timers } from '../timers.ts';
+import type { Timers } from '../../lib/timers.ts';
+import type { RunManager } from '../../scheduler/runManager.ts';
 
 /** More settled pages than this in one dataset: one incremental run reads them cheaper (100 per request) than one retrieve each. */
 export const MAX_TARGETED_PAGES = 25;

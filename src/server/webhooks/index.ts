@@ -2,9 +2,9 @@ import type { Config } from '../../config/index.ts';
 import type { NotionConnector } from '../../connectors/notion/types.ts';
 import type { Clock } from '../../lib/clock.ts';
 import type { Logger } from '../../lib/logger.ts';
+import { systemTimers, type Timers } from '../../lib/timers.ts';
+import type { RunManager } from '../../scheduler/runManager.ts';
 import type { Sql } from '../../store/types.ts';
-import type { RunManager } from '../runManager.ts';
-import { systemTimers, type Timers } from '../timers.ts';
 import { WebhookDispatcher } from './dispatcher.ts';
 import { NotionWebhooks } from './notion.ts';
 

@@ -7,7 +7,7 @@
  * injected timers on the emulator clock.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { ManualTimers } from '../../../src/server/timers.ts';
+import { ManualTimers } from '../../../src/lib/timers.ts';
 import { FakeClock } from '../../../src/lib/clock.ts';
 import { BOOKS_DB, BOOKS_DS, NOTES_DS, smallSeed, start, type Started } from './helpers.ts';
 

@@ -2,12 +2,12 @@
  * The RunManager: the one way runs start. Conflicts, records, notifications, history, shutdown.
  */
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { RunManager, ShuttingDownError, UnknownTargetError, type RunRecord } from '../../src/server/runManager.ts';
-import { ManualTimers } from '../../src/server/timers.ts';
+import { RunManager, ShuttingDownError, UnknownTargetError, type RunRecord } from '../../src/scheduler/runManager.ts';
+import { ManualTimers } from '../../src/lib/timers.ts';
 import type { Store } from '../../src/store/types.ts';
 import { openTestStore, resetTables } from '../helpers/stores.ts';
 import { createTwoWayHarness, type TwoWayHarness } from '../helpers/twoWayHarness.ts';
-import { gateLocks } from './helpers.ts';
+import { gateLocks } from '../server/helpers.ts';
 
 describe('RunManager', () => {
   let store: Store;

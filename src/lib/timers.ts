@@ -1,8 +1,8 @@
 /**
- * Timers are injected wherever the server waits (webhook settle windows, drain timeouts), so tests
- * drive time instead of sleeping. Same shape as the scheduler's `Timers`.
+ * Timers are injected wherever the service waits (schedules, polls, webhook settle windows, drain
+ * timeouts), so tests drive time instead of sleeping.
  */
-import type { FakeClock } from '../lib/clock.ts';
+import type { FakeClock } from './clock.ts';
 
 export interface Timers {
   setTimeout(fn: () => void, ms: number): unknown;

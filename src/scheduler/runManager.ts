@@ -1,5 +1,7 @@
 /**
- * The single way runs start — HTTP requests, the scheduler and webhooks all come through here.
+ * The single way runs start — HTTP requests, the scheduler, the pollers, webhooks and the Postgres
+ * change listener all come through here. It knows nothing of HTTP: the server (src/server/app.ts)
+ * and the notifier (src/notify/) use its RunRecord, and the server's /metrics counters are handed in.
  *
  * In this process a dataset never runs twice at once: a second start for the same dataset (or any
  * start while `all` runs, which covers every dataset, or `all` while anything runs) is refused with
@@ -12,9 +14,8 @@ import type { RunResult } from '../engine/result.ts';
 import { runAll, runDatasetSteps } from '../engine/runAll.ts';
 import type { Clock } from '../lib/clock.ts';
 import type { Logger } from '../lib/logger.ts';
+import { systemTimers, type Timers } from '../lib/timers.ts';
 import { redactString } from '../store/index.ts';
-import { Metrics } from './metrics.ts';
-import { systemTimers, type Timers } from './timers.ts';
 
 /** 'postgres': a change to a two-way row made by an app or a person (src/scheduler/postgresChanges.ts). */
 export type RunTrigger = 'http' | 'schedule' | 'webhook' | 'cli' | 'postgres';
@@ -42,6 +43,11 @@ export interface RunNotifier {
   recordRun(record: RunRecord): Promise<void>;
 }
 
+/** Counts every finished dataset step (the server's Prometheus `Metrics`, src/server/metrics.ts). */
+export interface RunMetrics {
+  recordResult(result: RunResult, finishedAt: number): void;
+}
+
 export interface RunManagerDeps {
   context: RunContext;
   logger: Logger;
@@ -49,11 +55,18 @@ export interface RunManagerDeps {
   notifier?: RunNotifier;
   /** Finished runs kept for GET /runs/:id (default 200). */
   historySize?: number;
-  metrics?: Metrics;
+  /** Told of every finished step before the run's `done` resolves (so /metrics counts it at once). */
+  metrics?: RunMetrics;
   timers?: Timers;
 }
 
 export type StartOutcome = { run: RunRecord; done: Promise<RunRecord> } | { conflict: string };
+
+/** What the scheduler, the pollers and the change listener need of the RunManager. */
+export interface RunStarter {
+  /** Starts a run, or refuses with the id of the run of that target already going (`conflict`). */
+  start(target: string, opts: RunOptions, trigger: RunTrigger): StartOutcome;
+}
 
 /** start() after drain() began: the service is stopping. */
 export class ShuttingDownError extends Error {
@@ -70,8 +83,7 @@ export class UnknownTargetError extends Error {
   }
 }
 
-export class RunManager {
-  readonly metrics: Metrics;
+export class RunManager implements RunStarter {
   private readonly records = new Map<string, RunRecord>();
   private readonly active = new Map<string, { record: RunRecord; done: Promise<RunRecord> }>();
   private readonly notifications = new Set<Promise<void>>();
@@ -80,7 +92,6 @@ export class RunManager {
   private accepting = true;
 
   constructor(private readonly deps: RunManagerDeps) {
-    this.metrics = deps.metrics ?? new Metrics();
     this.historySize = deps.historySize ?? 200;
     this.timers = deps.timers ?? systemTimers;
   }
@@ -208,7 +219,7 @@ export class RunManager {
     else if (results.some((r) => r.status === 'aborted')) record.status = 'aborted';
     else record.status = 'success';
 
-    for (const r of results) this.metrics.recordResult(r, finishedAt);
+    for (const r of results) this.deps.metrics?.recordResult(r, finishedAt);
     const summary = results.filter((r) => r.status !== 'skipped').map((r) => `${r.dataset}:${r.status}`);
     const fields = { status: record.status, datasets: summary, ...(record.error ? { err: record.error } : {}) };
     if (record.status === 'success') log.info(fields, `run finished: sync ${record.target}`);
