@@ -4,6 +4,7 @@
  * moves data between the connector, the core and the store.
  */
 import type { ResolvedDataset } from '../config/index.ts';
+import { errorKind } from '../connectors/errors.ts';
 import type { NotionPage } from '../connectors/notion/types.ts';
 import { clearFailures, listFailures, quoteIdent, recordFailures, selectRowsByKeys, softDeleteByKeys, upsertRows, type UpsertedRow } from '../store/index.ts';
 import type { ColumnType } from '../store/types.ts';
@@ -95,7 +96,7 @@ async function syncPages(
       if (!page || page.in_trash || page.archived) trashed.add(id);
       else readPage(page);
     } catch (e) {
-      result.errors.push({ key: id, keyIs: 'notion_page_id', error: (e as Error).message, kind: (e as { kind?: string }).kind });
+      result.errors.push({ key: id, keyIs: 'notion_page_id', error: (e as Error).message, kind: errorKind(e) });
     }
   }
 

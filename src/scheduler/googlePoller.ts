@@ -17,6 +17,7 @@
  *   backup, every `polling.googleBackupSeconds`.
  */
 import type { Config, ResolvedDataset } from '../config/index.ts';
+import { errorKind } from '../connectors/errors.ts';
 import type { GoogleConnector } from '../connectors/google/types.ts';
 import { CALENDAR_ID_KEY, CALENDAR_TOKEN_KEY } from '../engine/google/runCalendar.ts';
 import { PEOPLE_TOKEN_KEY } from '../engine/google/runContactsGoogle.ts';
@@ -188,7 +189,7 @@ export class GooglePoller {
     try {
       found = await this.ask(p, cursor);
     } catch (e) {
-      if ((e as { kind?: string }).kind === 'sync_token_expired') {
+      if (errorKind(e) === 'sync_token_expired') {
         p.deadCursor = cursor;
         p.failures = 0;
         logger.info({ feed: p.feed, dataset: name }, `polling: Google no longer accepts the stored ${p.feed} cursor; the next scheduled run of ${name} does a full resync, and polling resumes after it`);

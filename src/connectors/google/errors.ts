@@ -1,6 +1,6 @@
 /**
- * Every failure of the Google connector becomes one GoogleSyncError with a kind from a closed
- * vocabulary, normalized exactly once (normalizeGoogleError is idempotent), so callers branch on
+ * Every failure of the Google connector becomes one GoogleSyncError (a ConnectorError, see
+ * ../errors.ts) with a kind from a closed vocabulary, normalized exactly once (normalizeGoogleError is idempotent), so callers branch on
  * `kind` and never on GaxiosError, HTTP statuses, Google reason strings or undici error codes.
  *
  * Google answers in two body styles, both read here:
@@ -8,51 +8,32 @@
  *   google.rpc (People):           {"error":{"code","message","status","details":[{"@type","reason","domain"}]}}
  * and the token endpoint in OAuth's: {"error":"invalid_grant","error_description":"…"}.
  */
+import { ConnectorError, NETWORK_MESSAGE, header, isRetryableKind, networkCode, trimPeriod, type ConnectorErrorInit } from '../errors.ts';
 import { OPERATIONS, isNonIdempotent, type GoogleOperation } from './operations.ts';
 import type { GoogleApi, GoogleErrorKind } from './types.ts';
 
 export type { GoogleErrorKind, GoogleApi };
 
-export interface GoogleSyncErrorInit {
-  kind: GoogleErrorKind;
-  message: string;
+/**
+ * Of the shared fields, mayHaveCommitted is set on a failed create/update whose request reached
+ * Google: re-read (updateContact) or look the contact up (createContact) before trying again; false
+ * when the request provably never left (connection refused, token refresh failed).
+ */
+export interface GoogleSyncErrorInit extends ConnectorErrorInit<GoogleErrorKind> {
   api: GoogleApi;
-  status?: number;
   /** Google's reason (errors[].reason, details[].reason, the OAuth error code) or a local code. */
   reason?: string;
-  /** Whether the failure is of a nature where trying again can succeed. */
-  retryable?: boolean;
-  /**
-   * On a failed create/update whose request reached Google: it may have been applied. Re-read
-   * (updateContact) or look the contact up (createContact) before trying again. false when the
-   * request provably never left (connection refused, token refresh failed).
-   */
-  mayHaveCommitted?: boolean;
-  /** Raw Retry-After header (delta-seconds or HTTP-date), parsed by the retry policy against its clock. */
-  retryAfter?: string;
-  cause?: unknown;
 }
 
-export class GoogleSyncError extends Error {
-  readonly kind: GoogleErrorKind;
+export class GoogleSyncError extends ConnectorError<GoogleErrorKind> {
   readonly api: GoogleApi;
-  readonly status?: number;
   readonly reason?: string;
-  readonly retryable: boolean;
-  readonly mayHaveCommitted?: boolean;
-  readonly retryAfter?: string;
-  declare readonly cause: unknown;
 
   constructor(init: GoogleSyncErrorInit) {
-    super(init.message, { cause: init.cause });
+    super(init);
     this.name = 'GoogleSyncError';
-    this.kind = init.kind;
     this.api = init.api;
-    this.status = init.status;
     this.reason = init.reason;
-    this.retryable = init.retryable ?? (init.kind === 'rate_limited' || init.kind === 'transient');
-    if (init.mayHaveCommitted !== undefined) this.mayHaveCommitted = init.mayHaveCommitted;
-    if (init.retryAfter !== undefined) this.retryAfter = init.retryAfter;
   }
 }
 
@@ -90,15 +71,10 @@ const RATE_LIMIT_REASONS = new Set(['rateLimitExceeded', 'userRateLimitExceeded'
 const OAUTH_AUTH_ERRORS = new Set(['invalid_grant', 'invalid_client', 'unauthorized_client', 'invalid_scope', 'access_denied']);
 const PEOPLE_EXPIRED_SYNC_TOKEN = /sync token is expired/i;
 
-/** Error codes of Node/undici meaning the connection failed or broke: worth another try. */
-const NETWORK_ERROR_CODES = new Set([
-  'ECONNRESET', 'ECONNREFUSED', 'ECONNABORTED', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', 'EAI_AGAIN',
-  'ENETUNREACH', 'ENETDOWN', 'EHOSTUNREACH', 'UND_ERR_SOCKET', 'UND_ERR_CONNECT_TIMEOUT',
-  'UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT', 'UND_ERR_CLOSED',
-]);
-/** Of those, the ones where no connection was made: the request cannot have reached Google. */
+/** Of NETWORK_ERROR_CODES, the ones where no connection was made: the request cannot have reached Google. */
 const NOT_SENT_CODES = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'ENETUNREACH', 'ENETDOWN', 'EHOSTUNREACH', 'UND_ERR_CONNECT_TIMEOUT']);
-const NETWORK_MESSAGE = /fetch failed|socket hang up|network|ECONNRESET|ECONNREFUSED|ETIMEDOUT|other side closed/i;
+/** How deep the cause chain is searched for a network code: gaxios → undici's fetch failed → the socket error. */
+const GOOGLE_CAUSE_DEPTH = 5;
 
 const API_NAMES: Record<GoogleApi, string> = { calendar: 'Calendar', gmail: 'Gmail', people: 'People', oauth: 'OAuth token endpoint' };
 
@@ -191,7 +167,7 @@ function classify(error: unknown, context: NormalizeContext): Classified {
       ...base,
       kind,
       reason,
-      retryable: kind === 'rate_limited' || kind === 'transient',
+      retryable: isRetryableKind(kind),
       detail,
     });
 
@@ -225,7 +201,7 @@ function classify(error: unknown, context: NormalizeContext): Classified {
     return { kind: 'transient', api, retryable: true, reason: 'timeout', detail: trimPeriod(messageOf(error)), sent: api !== 'oauth' };
   }
   if (isNetworkError(error)) {
-    const code = networkCode(error);
+    const code = networkCode(error, GOOGLE_CAUSE_DEPTH);
     return {
       kind: 'transient',
       api,
@@ -328,22 +304,12 @@ function isTimeout(error: unknown): boolean {
 
 function isNetworkError(error: unknown): boolean {
   if (!(error instanceof Error)) return false;
-  if (networkCode(error)) return true;
+  if (networkCode(error, GOOGLE_CAUSE_DEPTH)) return true;
   for (let e: unknown = error, depth = 0; e instanceof Error && depth < 4; depth++) {
     if (e.name === 'AbortError' || NETWORK_MESSAGE.test(e.message)) return true;
     e = (e as { cause?: unknown }).cause;
   }
   return false;
-}
-
-/** undici wraps the socket error: TypeError('fetch failed', { cause: { code: 'ECONNRESET' } }); gaxios wraps that. */
-function networkCode(error: unknown): string | undefined {
-  for (let e: unknown = error, depth = 0; e && typeof e === 'object' && depth < 5; depth++) {
-    const code = (e as { code?: unknown }).code;
-    if (typeof code === 'string' && NETWORK_ERROR_CODES.has(code)) return code;
-    e = (e as { cause?: unknown }).cause;
-  }
-  return undefined;
 }
 
 /** The access token a failed request carried, if the error still holds it: kept out of messages. */
@@ -352,17 +318,6 @@ function bearerTokens(error: unknown): string[] {
   const auth = header(headers, 'authorization');
   const m = auth ? /^Bearer\s+(.+)$/i.exec(auth) : null;
   return m?.[1] ? [m[1]] : [];
-}
-
-function header(headers: unknown, name: string): string | undefined {
-  if (!headers || typeof headers !== 'object') return undefined;
-  const get = (headers as { get?: unknown }).get;
-  if (typeof get === 'function') {
-    const v = get.call(headers, name);
-    return typeof v === 'string' ? v : undefined;
-  }
-  for (const [k, v] of Object.entries(headers)) if (k.toLowerCase() === name && typeof v === 'string') return v;
-  return undefined;
 }
 
 function urlWithoutQuery(url: unknown): string | undefined {
@@ -383,10 +338,6 @@ function messageOf(error: unknown): string {
     e = e instanceof Error ? (e as { cause?: unknown }).cause : undefined;
   }
   return parts.join(': ') || 'unknown error';
-}
-
-function trimPeriod(s: string): string {
-  return s.replace(/[.\s]+$/, '');
 }
 
 /** Replaces each secret, raw or percent-encoded (as in a form body or a URL), with [redacted]. */

@@ -1,7 +1,8 @@
 /**
- * Every failure of the Notion connector becomes one NotionSyncError with a kind from a closed
- * vocabulary, normalized exactly once (normalizeNotionError is idempotent), so callers branch on
- * `kind` and never on SDK classes, HTTP statuses or undici error codes.
+ * Every failure of the Notion connector becomes one NotionSyncError (a ConnectorError, see
+ * ../errors.ts) with a kind from a closed vocabulary, normalized exactly once (normalizeNotionError
+ * is idempotent), so callers branch on `kind` and never on SDK classes, HTTP statuses or undici
+ * error codes.
  */
 import {
   APIErrorCode,
@@ -10,45 +11,27 @@ import {
   RequestTimeoutError,
   UnknownHTTPResponseError,
 } from '@notionhq/client';
+import { ConnectorError, NETWORK_MESSAGE, header, isRetryableKind, networkCode, trimPeriod, type ConnectorErrorInit } from '../errors.ts';
 import type { NotionErrorKind } from './types.ts';
 
 export type { NotionErrorKind };
 
-export interface NotionSyncErrorInit {
-  kind: NotionErrorKind;
-  message: string;
-  status?: number;
+/** Of the shared fields, mayHaveCommitted is set on failed creates (pages.create): look the page up before re-creating. */
+export interface NotionSyncErrorInit extends ConnectorErrorInit<NotionErrorKind> {
+  /** Notion's error code (object_not_found, rate_limited…) or a local one (request_timeout, network_error…). */
   code?: string;
   requestId?: string;
-  /** Whether the failure is of a nature where trying again can succeed. */
-  retryable?: boolean;
-  /** Set on failed creates whose request may have reached Notion: look the page up before re-creating. */
-  mayHaveCommitted?: boolean;
-  /** Raw Retry-After header (delta-seconds or HTTP-date), parsed by the retry policy against its clock. */
-  retryAfter?: string;
-  cause?: unknown;
 }
 
-export class NotionSyncError extends Error {
-  readonly kind: NotionErrorKind;
-  readonly status?: number;
+export class NotionSyncError extends ConnectorError<NotionErrorKind> {
   readonly code?: string;
   readonly requestId?: string;
-  readonly retryable: boolean;
-  readonly mayHaveCommitted?: boolean;
-  readonly retryAfter?: string;
-  declare readonly cause: unknown;
 
   constructor(init: NotionSyncErrorInit) {
-    super(init.message, { cause: init.cause });
+    super(init);
     this.name = 'NotionSyncError';
-    this.kind = init.kind;
-    this.status = init.status;
     this.code = init.code;
     this.requestId = init.requestId;
-    this.retryable = init.retryable ?? (init.kind === 'rate_limited' || init.kind === 'transient');
-    if (init.mayHaveCommitted !== undefined) this.mayHaveCommitted = init.mayHaveCommitted;
-    if (init.retryAfter !== undefined) this.retryAfter = init.retryAfter;
   }
 }
 
@@ -90,14 +73,6 @@ const CODE_TO_KIND: Record<string, NotionErrorKind> = {
   [APIErrorCode.GatewayTimeout]: 'transient',
 };
 
-/** Error codes of Node/undici meaning the connection failed or broke: worth another try. */
-const NETWORK_ERROR_CODES = new Set([
-  'ECONNRESET', 'ECONNREFUSED', 'ECONNABORTED', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', 'EAI_AGAIN',
-  'ENETUNREACH', 'ENETDOWN', 'EHOSTUNREACH', 'UND_ERR_SOCKET', 'UND_ERR_CONNECT_TIMEOUT',
-  'UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT', 'UND_ERR_CLOSED',
-]);
-const NETWORK_MESSAGE = /fetch failed|socket hang up|network|ECONNRESET|ECONNREFUSED|ETIMEDOUT|other side closed/i;
-
 interface Classified {
   kind: NotionErrorKind;
   retryable: boolean;
@@ -137,7 +112,7 @@ function classify(error: unknown): Classified {
     const kind = CODE_TO_KIND[error.code] ?? kindForStatus(error.status);
     return {
       kind,
-      retryable: kind === 'rate_limited' || kind === 'transient',
+      retryable: isRetryableKind(kind),
       status: error.status,
       code: error.code,
       requestId: error.request_id,
@@ -150,7 +125,7 @@ function classify(error: unknown): Classified {
     const kind = kindForStatus(error.status);
     return {
       kind,
-      retryable: kind === 'rate_limited' || kind === 'transient',
+      retryable: isRetryableKind(kind),
       status: error.status,
       code: unknownCode(error.body),
       requestId: error.request_id,
@@ -165,7 +140,7 @@ function classify(error: unknown): Classified {
     return { kind: 'validation', retryable: false, detail: trimPeriod(error.message) };
   }
   if (isNetworkError(error)) {
-    const code = networkCode(error);
+    const code = networkCode(error, NOTION_CAUSE_DEPTH);
     return { kind: 'transient', retryable: true, code: code ?? 'network_error', detail: `network error: ${messageOf(error)}` };
   }
   if (error instanceof SyntaxError) {
@@ -210,33 +185,15 @@ function adviceFor(c: Classified): string {
   }
 }
 
+/** How deep the cause chain is searched for a network code: undici's fetch failed → the socket error. */
+const NOTION_CAUSE_DEPTH = 4;
+
 function isNetworkError(error: unknown): boolean {
   if (!(error instanceof Error)) return false;
   if (error.name === 'AbortError' || error.name === 'TimeoutError') return true;
-  if (networkCode(error)) return true;
+  if (networkCode(error, NOTION_CAUSE_DEPTH)) return true;
   const cause = (error as { cause?: unknown }).cause;
   return NETWORK_MESSAGE.test(error.message) || (cause instanceof Error && NETWORK_MESSAGE.test(cause.message));
-}
-
-/** undici wraps the socket error: TypeError('fetch failed', { cause: { code: 'ECONNRESET' } }). */
-function networkCode(error: unknown): string | undefined {
-  for (let e: unknown = error, depth = 0; e && typeof e === 'object' && depth < 4; depth++) {
-    const code = (e as { code?: unknown }).code;
-    if (typeof code === 'string' && NETWORK_ERROR_CODES.has(code)) return code;
-    e = (e as { cause?: unknown }).cause;
-  }
-  return undefined;
-}
-
-function header(headers: unknown, name: string): string | undefined {
-  if (!headers || typeof headers !== 'object') return undefined;
-  const get = (headers as { get?: unknown }).get;
-  if (typeof get === 'function') {
-    const v = get.call(headers, name);
-    return typeof v === 'string' ? v : undefined;
-  }
-  for (const [k, v] of Object.entries(headers)) if (k.toLowerCase() === name && typeof v === 'string') return v;
-  return undefined;
 }
 
 /** Error codes outside the SDK enum (e.g. missing_version) are kept when the body is JSON. */
@@ -256,10 +213,6 @@ function messageOf(error: unknown): string {
     return `${error.message}${causeMessage}`;
   }
   return String(error);
-}
-
-function trimPeriod(s: string): string {
-  return s.replace(/[.\s]+$/, '');
 }
 
 function redact(message: string, secrets: string[] = []): string {

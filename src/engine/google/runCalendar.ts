@@ -4,6 +4,7 @@
  * (410) is forgotten and replaced by exactly one full resync. Cancelled events soft-delete.
  */
 import { columnName, type ResolvedDataset } from '../../config/index.ts';
+import { errorKind } from '../../connectors/errors.ts';
 import { countActive, quoteIdent, readState, writeState } from '../../store/index.ts';
 import type { RunContext, RunOptions } from '../context.ts';
 import type { RunResult } from '../result.ts';
@@ -33,7 +34,7 @@ async function syncCalendar(ctx: RunContext, ds: ResolvedDataset, opts: RunOptio
       listing = await google.calendar.listEvents(calendarId, { syncToken: token });
       result.mode = 'incremental';
     } catch (e) {
-      if ((e as { kind?: string }).kind !== 'sync_token_expired') throw e;
+      if (errorKind(e) !== 'sync_token_expired') throw e;
       result.warnings.push('Google rejected the calendar sync token (410): running one full resync');
     }
   }

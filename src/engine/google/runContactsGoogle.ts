@@ -8,6 +8,7 @@
  */
 import type { people_v1 } from '@googleapis/people';
 import type { ResolvedDataset } from '../../config/index.ts';
+import { errorKind } from '../../connectors/errors.ts';
 import { quoteIdent, readLinks, readState, upsertLinks, upsertRows, writeState, type SyncLinkInput } from '../../store/index.ts';
 import type { ColumnType } from '../../store/types.ts';
 import { sameValue, type CanonicalRecord } from '../canonical.ts';
@@ -56,7 +57,7 @@ async function syncGoogleLeg(ctx: RunContext, ds: ResolvedDataset, opts: RunOpti
   const cols = contactColumns(ds);
   const rowColumns = `id, ${(['name', 'emails', 'phones', 'company', 'notes'] as const).map((k) => `${quoteIdent(cols[k])} AS ${k}`).join(', ')}, google_resource_name, google_etag, updated_at, deleted_at`;
   const dryRun = Boolean(opts.dryRun);
-  const fail = (key: string, e: unknown) => result.errors.push({ key, error: (e as Error).message ?? String(e), kind: (e as { kind?: string }).kind ?? 'validation' });
+  const fail = (key: string, e: unknown) => result.errors.push({ key, error: (e as Error).message ?? String(e), kind: errorKind(e) ?? 'validation' });
 
   // 1. Google: people changed since the token (everyone on a full run).
   const token = opts.full ? null : await readState(store, PEOPLE_TOKEN_KEY);
@@ -66,7 +67,7 @@ async function syncGoogleLeg(ctx: RunContext, ds: ResolvedDataset, opts: RunOpti
       listing = await people.listConnections({ syncToken: token });
       result.mode = 'incremental';
     } catch (e) {
-      if ((e as { kind?: string }).kind !== 'sync_token_expired') throw e;
+      if (errorKind(e) !== 'sync_token_expired') throw e;
       result.warnings.push('Google People sync token expired (400 EXPIRED_SYNC_TOKEN): running one full listing');
     }
   }
@@ -317,7 +318,7 @@ async function syncGoogleLeg(ctx: RunContext, ds: ResolvedDataset, opts: RunOpti
     try {
       return await people.updateContact(p.resourceName, { ...personFromChanges(p.merge.toGoogle), metadata: { sources: current.metadata?.sources } }, fields);
     } catch (e) {
-      if ((e as { kind?: string }).kind !== 'conflict' || attempt > 0) throw e;
+      if (errorKind(e) !== 'conflict' || attempt > 0) throw e;
       // Someone edited the contact since we read it: re-read, merge again, retry once.
       const fresh = await people.getPerson(p.resourceName);
       if (!fresh) throw e;

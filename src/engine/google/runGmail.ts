@@ -5,6 +5,7 @@
  * resync. Messages deleted from the mailbox soft-delete their rows; trashing is a label change.
  */
 import type { ResolvedDataset } from '../../config/index.ts';
+import { errorKind } from '../../connectors/errors.ts';
 import { readState, writeState } from '../../store/index.ts';
 import type { RunContext, RunOptions } from '../context.ts';
 import type { RunResult } from '../result.ts';
@@ -34,7 +35,7 @@ async function syncGmail(ctx: RunContext, ds: ResolvedDataset, opts: RunOptions,
       nextHistoryId = changes.historyId;
       result.mode = 'incremental';
     } catch (e) {
-      if ((e as { kind?: string }).kind !== 'sync_token_expired') throw e;
+      if (errorKind(e) !== 'sync_token_expired') throw e;
       result.warnings.push(`Gmail no longer knows history id ${stored} (404): running one full resync bounded by "${gmailQuery}"`);
     }
   }
