@@ -32,7 +32,7 @@ import { parseArgs, promisify } from 'node:util';
 import { createNotionEmulator } from '../emulators/notion/index.ts';
 import { sampleTwoWayWorkspace, stableUuid } from '../emulators/samples/notionWorkspace.ts';
 import { loadConfig } from '../src/config/index.ts';
-import { openStore, readState, type Store } from '../src/store/index.ts';
+import { openStore, readState, stateKeys, type Store } from '../src/store/index.ts';
 import { benchDatabase, dropBenchDatabase, leastQueryRequests, machine as describeMachine, pacingEfficiency } from './common.ts';
 
 const run = promisify(execFile);
@@ -135,7 +135,7 @@ interface Snapshot {
 async function snapshot(store: Store): Promise<Snapshot> {
   const rows = await store.query<{ id: string; x: string }>(`SELECT id::text AS id, xmin::text AS x FROM ${TABLE}`);
   const links = await store.query<{ id: string; x: string }>(`SELECT record_id::text AS id, xmin::text AS x FROM jarvis_sync.sync_links WHERE dataset = $1`, [DATASET]);
-  const cursor = await readState(store, `pg_cursor_${DATASET}`);
+  const cursor = await readState(store, stateKeys.postgresCursor(DATASET));
   const pgWindowRows = cursor
     ? Number((await store.query<{ n: string }>(`SELECT count(*)::text AS n FROM ${TABLE} WHERE updated_at >= $1`, [new Date(Date.parse(cursor) - overlapSeconds * 1000).toISOString()])).rows[0]!.n)
     : 0;

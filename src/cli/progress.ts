@@ -10,7 +10,7 @@ import type { Config } from '../config/index.ts';
 import type { NotionConnector } from '../connectors/notion/types.ts';
 import type { RunOptions } from '../engine/context.ts';
 import type { Clock } from '../lib/clock.ts';
-import { readState } from '../store/index.ts';
+import { readState, stateKeys } from '../store/index.ts';
 import type { Sql } from '../store/types.ts';
 
 /** What RunOptions.onProgress receives. */
@@ -134,7 +134,7 @@ function formatSeconds(s: number): string {
 export async function withReadProgress(notion: NotionConnector, sql: Sql, config: Config, onProgress: (p: RunProgress) => void): Promise<NotionConnector> {
   const datasetOf = new Map<string, string>();
   for (const ds of config.datasets) {
-    const cached = await readState(sql, `notion_data_source_${ds.name}`).catch(() => null);
+    const cached = await readState(sql, stateKeys.notionDataSource(ds.name)).catch(() => null);
     if (cached) {
       try {
         datasetOf.set((JSON.parse(cached) as { dataSourceId: string }).dataSourceId, ds.name);

@@ -1,7 +1,7 @@
 /**
  * Incremental cursors over Notion's last_edited_time. Notion truncates timestamps to the minute,
  * so a read starts `overlap` before the cursor (on_or_after) and records are compared by content.
- * Pure; the cursor is stored in sync_state by cursorStore.ts.
+ * Pure; the cursor is stored in sync_state (stateKeys.notionCursor, src/store/stateKeys.ts).
  */
 
 /** Start of the incremental window. */

@@ -6,13 +6,12 @@
 import type { ResolvedDataset } from '../config/index.ts';
 import { errorKind } from '../connectors/errors.ts';
 import type { NotionPage } from '../connectors/notion/types.ts';
-import { clearFailures, listFailures, quoteIdent, recordFailures, selectRowsByKeys, softDeleteByKeys, upsertRows, type UpsertedRow } from '../store/index.ts';
+import { clearFailures, listFailures, quoteIdent, readState, recordFailures, selectRowsByKeys, softDeleteByKeys, stateKeys, upsertRows, writeState, type UpsertedRow } from '../store/index.ts';
 import type { ColumnType } from '../store/types.ts';
 import { oneWayChanges } from './changeLog.ts';
 import { canonicalFromNotion, canonicalFromRow, recordToColumns, type RawNotionValue } from './canonical.ts';
 import type { RunContext, RunOptions } from './context.ts';
 import { nextCursor, windowStart } from './cursor.ts';
-import { readCursor, writeCursor } from './cursorStore.ts';
 import { assertDatasetTable, ensureDatasetTables } from '../store/adoptTables.ts';
 import { recheckSchema, resolveDataSource, SchemaMismatchError } from './dataSource.ts';
 import { planOneWay, type PlanEntry, type SourceRecord, type TargetRecord } from './planOneWay.ts';
@@ -29,7 +28,7 @@ interface ReadPage {
 
 export async function runOneWay(ctx: RunContext, ds: ResolvedDataset, opts: RunOptions = {}): Promise<RunResult> {
   return runFramed(ctx, ds, opts, async (result, started, ctx) => {
-    const cursor = await readCursor(ctx.store, ds.name);
+    const cursor = await readState(ctx.store, stateKeys.notionCursor(ds.name));
     const full = opts.pageIds === undefined && (Boolean(opts.full) || (!cursor && opts.hours === undefined));
     result.mode = full ? 'full' : 'incremental';
     const since = full ? undefined : opts.hours !== undefined ? new Date(started - opts.hours * 3_600_000).toISOString() : windowStart(cursor!, ctx.config.sync.overlapSeconds);
@@ -153,7 +152,7 @@ async function syncPages(
   const nowMinute = new Date(Math.floor(ctx.clock.now() / 60_000) * 60_000).toISOString();
   if (run.pageIds) return;
   const next = nextCursor(run.cursor, synced, failedEditTimes, fallback, nowMinute);
-  if (next && next !== run.cursor) await writeCursor(store, ds.name, next);
+  if (next && next !== run.cursor) await writeState(store, stateKeys.notionCursor(ds.name), next);
 }
 
 /**

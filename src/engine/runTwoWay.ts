@@ -7,7 +7,7 @@
 import type { ResolvedDataset } from '../config/index.ts';
 import { Build } from '../connectors/notion/index.ts';
 import type { NotionPage } from '../connectors/notion/types.ts';
-import { clearFailures, countActive, listFailures, readLinks, readState, recordFailures, selectRowsByKeys, upsertLinks, writeState, type SyncLink, type SyncLinkInput } from '../store/index.ts';
+import { clearFailures, countActive, listFailures, readLinks, readState, recordFailures, selectRowsByKeys, stateKeys, upsertLinks, writeState, type SyncLink, type SyncLinkInput } from '../store/index.ts';
 import type { CanonicalRecord } from './canonical.ts';
 import type { RunContext, RunOptions } from './context.ts';
 import { nextCursor, windowStart } from './cursor.ts';
@@ -40,8 +40,8 @@ async function syncTwoWay(ctx: RunContext, configured: ResolvedDataset, opts: Ru
     if (dryRun) await assertDatasetTable(store, ds);
     else await ensureDatasetTables(store, [ds], { logger: ctx.logger });
   }
-  const notionCursor = await readState(store, `notion_cursor_${ds.name}`);
-  const pgCursor = await readState(store, `pg_cursor_${ds.name}`);
+  const notionCursor = await readState(store, stateKeys.notionCursor(ds.name));
+  const pgCursor = await readState(store, stateKeys.postgresCursor(ds.name));
   const targeted = opts.pageIds !== undefined || opts.recordIds !== undefined;
   const full = !targeted && (Boolean(opts.full) || ((!notionCursor || !pgCursor) && opts.hours === undefined));
   result.mode = full ? 'full' : 'incremental';
@@ -356,8 +356,8 @@ async function syncTwoWay(ctx: RunContext, configured: ResolvedDataset, opts: Ru
   const pgSeen = [...windowRows.map((r) => new Date(r.updated_at).toISOString()), new Date(started).toISOString()];
   const nextPg = nextCursor(pgCursor, pgSeen, failedRowTimes, new Date(started).toISOString(), new Date(ctx.clock.now()).toISOString());
   if (targeted) return;
-  if (nextNotion && nextNotion !== notionCursor) await writeState(store, `notion_cursor_${ds.name}`, nextNotion);
-  if (nextPg && nextPg !== pgCursor) await writeState(store, `pg_cursor_${ds.name}`, nextPg);
+  if (nextNotion && nextNotion !== notionCursor) await writeState(store, stateKeys.notionCursor(ds.name), nextNotion);
+  if (nextPg && nextPg !== pgCursor) await writeState(store, stateKeys.postgresCursor(ds.name), nextPg);
 
   async function retrieveOrFail(pageId: string): Promise<NotionPage | null> {
     try {

@@ -19,12 +19,9 @@
 import type { Config, ResolvedDataset } from '../config/index.ts';
 import { errorKind } from '../connectors/errors.ts';
 import type { GoogleConnector } from '../connectors/google/types.ts';
-import { CALENDAR_ID_KEY, CALENDAR_TOKEN_KEY } from '../engine/google/runCalendar.ts';
-import { PEOPLE_TOKEN_KEY } from '../engine/google/runContactsGoogle.ts';
-import { GMAIL_HISTORY_KEY } from '../engine/google/runGmail.ts';
 import type { Clock } from '../lib/clock.ts';
 import type { Logger } from '../lib/logger.ts';
-import { quoteIdent, readState } from '../store/index.ts';
+import { quoteIdent, readState, stateKeys } from '../store/index.ts';
 import type { Sql } from '../store/types.ts';
 import type { Freshness } from './freshness.ts';
 import type { Timers } from './index.ts';
@@ -221,14 +218,14 @@ export class GooglePoller {
     const { store, config } = this.deps;
     switch (p.feed) {
       case 'calendar': {
-        const token = await readState(store, CALENDAR_TOKEN_KEY);
+        const token = await readState(store, stateKeys.calendarSyncToken);
         // A token is only good for the calendar it came from; another one configured → the run starts over.
-        return token && (await readState(store, CALENDAR_ID_KEY)) === config.google.calendarId ? token : null;
+        return token && (await readState(store, stateKeys.calendarSyncCalendarId)) === config.google.calendarId ? token : null;
       }
       case 'gmail':
-        return readState(store, GMAIL_HISTORY_KEY);
+        return readState(store, stateKeys.gmailHistoryId);
       case 'people':
-        return readState(store, PEOPLE_TOKEN_KEY);
+        return readState(store, stateKeys.peopleSyncToken);
     }
   }
 

@@ -11,7 +11,7 @@ import type { GoogleConnector } from '../connectors/google/types.ts';
 import type { NotionConnector } from '../connectors/notion/types.ts';
 import type { Clock } from '../lib/clock.ts';
 import type { Logger } from '../lib/logger.ts';
-import { readState } from '../store/index.ts';
+import { readState, stateKeys } from '../store/index.ts';
 import type { Sql } from '../store/types.ts';
 import { Freshness } from './freshness.ts';
 import { GooglePoller, googlePollFeeds } from './googlePoller.ts';
@@ -21,8 +21,6 @@ import { NotionPoller, notionPollDatasets, type ChangeSink } from './notionPolle
 
 export { Freshness, type ChangeArrival, type ChangeSource, type DatasetFreshness, type LagListener } from './freshness.ts';
 
-/** sync_state key where a Notion webhook handshake leaves its verification token (src/server/webhooks/notion.ts). */
-const NOTION_VERIFICATION_TOKEN_KEY = 'notion_webhook_verification_token';
 
 export interface PollingDeps {
   config: Config;
@@ -47,7 +45,7 @@ export interface Polling {
 /** Whether Notion webhooks are set up: the verification token configured, or left by a handshake. */
 export async function notionWebhooksActive(config: Config, store: Sql): Promise<boolean> {
   if (config.webhooks.notionVerificationToken) return true;
-  return (await readState(store, NOTION_VERIFICATION_TOKEN_KEY)) !== null;
+  return (await readState(store, stateKeys.notionWebhookVerificationToken)) !== null;
 }
 
 export async function startPolling(deps: PollingDeps): Promise<Polling> {

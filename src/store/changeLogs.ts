@@ -4,6 +4,7 @@
  * from growing without bound.
  */
 import { chunks } from './batch.ts';
+import { stateKeys } from './stateKeys.ts';
 import { writeSyncLogs, type SyncLogEntry } from './syncLogs.ts';
 import type { Sql } from './types.ts';
 
@@ -90,9 +91,6 @@ export async function listRunChanges(sql: Sql, runId: string, page: { limit: num
   };
 }
 
-/** sync_state key holding when sync_logs was last pruned (so that many processes prune at most hourly together). */
-export const PRUNED_AT_KEY = 'sync_logs_pruned_at';
-
 export interface PruneOptions {
   /** Rows older than this many days go; 0 keeps everything. */
   retentionDays: number;
@@ -126,7 +124,7 @@ export async function pruneSyncLogs(sql: Sql, opts: PruneOptions): Promise<numbe
        RETURNING 1
      )
      SELECT EXISTS (SELECT 1 FROM turn) AS claimed, (SELECT count(*) FROM gone)::int AS deleted`,
-    [PRUNED_AT_KEY, opts.now?.toISOString() ?? null, Math.floor(opts.retentionDays), opts.everyMs ?? 3_600_000],
+    [stateKeys.syncLogsPrunedAt, opts.now?.toISOString() ?? null, Math.floor(opts.retentionDays), opts.everyMs ?? 3_600_000],
   );
   return rows[0]?.claimed ? rows[0].deleted : null;
 }

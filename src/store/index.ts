@@ -31,6 +31,7 @@ export {
 } from './migrate.ts';
 export { assertIdentifier, quoteIdent, InvalidIdentifierError } from './identifiers.ts';
 export { readState, writeState, deleteState } from './syncState.ts';
+export { stateKeys } from './stateKeys.ts';
 export { writeSyncLog, writeSyncLogs, recentSyncLogs, type SyncLogEntry, type SyncLogRow, type SyncLogStatus, type RecentSyncLogsQuery } from './syncLogs.ts';
 export { redactSecrets, redactString } from './redact.ts';
 export {

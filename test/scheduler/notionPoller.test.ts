@@ -17,8 +17,8 @@ import { notionPollSeconds, TRASH_EVERY } from '../../src/scheduler/notionPoller
 import { startPolling, type Polling } from '../../src/scheduler/polling.ts';
 import { RunManager } from '../../src/scheduler/runManager.ts';
 import { ManualTimers } from '../../src/lib/timers.ts';
-import { createWebhooks, VERIFICATION_TOKEN_KEY, type Webhooks } from '../../src/server/webhooks/index.ts';
-import { writeState } from '../../src/store/index.ts';
+import { createWebhooks, type Webhooks } from '../../src/server/webhooks/index.ts';
+import { stateKeys, writeState } from '../../src/store/index.ts';
 import type { Store } from '../../src/store/types.ts';
 import { openTestStore, resetTables, storeBackends } from '../helpers/stores.ts';
 
@@ -246,7 +246,7 @@ describe.each(storeBackends())('Notion polling on %s', (kind) => {
 
   it('a webhook verification handshake stored in sync_state counts as webhooks set up', async () => {
     h = await createPollHarness(store);
-    await writeState(store, VERIFICATION_TOKEN_KEY, 'secret_from_a_handshake');
+    await writeState(store, stateKeys.notionWebhookVerificationToken, 'secret_from_a_handshake');
     await h.startPolling();
     expect(h.polling!.notion!.intervalSeconds).toBe(300);
     expect(notionPollSeconds(h.config, 7, false)).toBe(30);

@@ -7,8 +7,8 @@ import { signWebhookPayload } from '@notionhq/client';
 import { randomUUID } from 'node:crypto';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { runAll } from '../../src/engine/runAll.ts';
-import { MAX_TARGETED_PAGES, VERIFICATION_TOKEN_KEY } from '../../src/server/webhooks/index.ts';
-import { readState } from '../../src/store/index.ts';
+import { MAX_TARGETED_PAGES } from '../../src/server/webhooks/index.ts';
+import { readState, stateKeys } from '../../src/store/index.ts';
 import type { Store } from '../../src/store/types.ts';
 import { openTestStore, resetTables, storeBackends } from '../helpers/stores.ts';
 import { createServerHarness, gateLocks, GOOGLE_CHANNEL_TOKEN, NOTION_WEBHOOK_TOKEN, type ServerHarness } from './helpers.ts';
@@ -67,7 +67,7 @@ describe.each(storeBackends())('webhooks on %s', (kind) => {
       const token = 'secret_handshake_0123456789abcdefghij';
       const r = await h.call('/webhooks/notion', { method: 'POST', token: null, body: JSON.stringify({ verification_token: token }) });
       expect(r.status).toBe(200);
-      expect(await readState(store, VERIFICATION_TOKEN_KEY)).toBe(token);
+      expect(await readState(store, stateKeys.notionWebhookVerificationToken)).toBe(token);
       expect(shown).toEqual([token]);
 
       expect((await deliver(pageEvent('page.created', page.id), { token })).status).toBe(200);

@@ -7,8 +7,8 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from
 import { loadConfig } from '../../src/config/index.ts';
 import { configFileSchema } from '../../src/config/schema.ts';
 import { runOneWay } from '../../src/engine/runOneWay.ts';
-import { pruneSyncLogs, PRUNED_AT_KEY } from '../../src/store/changeLogs.ts';
-import { readState, writeSyncLogs } from '../../src/store/index.ts';
+import { pruneSyncLogs } from '../../src/store/changeLogs.ts';
+import { readState, stateKeys, writeSyncLogs } from '../../src/store/index.ts';
 import type { Store } from '../../src/store/types.ts';
 import { createHarness, dataset, type Harness } from '../helpers/harness.ts';
 import { openTestStore, resetTables, storeBackends } from '../helpers/stores.ts';
@@ -57,7 +57,7 @@ describe.each(storeBackends())('sync_logs retention on %s', (kind) => {
     // 20 minutes later: not this call's turn, nothing deleted.
     expect(await pruneSyncLogs(store, { retentionDays: 30, now: new Date(now.getTime() + 20 * 60_000) })).toBeNull();
     expect(await messages()).toContain('old again');
-    expect(await readState(store, PRUNED_AT_KEY)).not.toBeNull();
+    expect(await readState(store, stateKeys.syncLogsPrunedAt)).not.toBeNull();
     // An hour after the last prune: its turn again.
     expect(await pruneSyncLogs(store, { retentionDays: 30, now: new Date(now.getTime() + 61 * 60_000) })).toBe(1);
     expect(await messages()).toEqual(['29 days', 'today']);

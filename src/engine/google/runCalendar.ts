@@ -5,7 +5,7 @@
  */
 import { columnName, type ResolvedDataset } from '../../config/index.ts';
 import { errorKind } from '../../connectors/errors.ts';
-import { countActive, quoteIdent, readState, writeState } from '../../store/index.ts';
+import { countActive, quoteIdent, readState, stateKeys, writeState } from '../../store/index.ts';
 import type { RunContext, RunOptions } from '../context.ts';
 import type { RunResult } from '../result.ts';
 import { runFramed } from '../runFrame.ts';
@@ -14,9 +14,6 @@ import { applyKeyedRows, keyedSpecOf } from './applyKeyedRows.ts';
 import { eventToRow, isCancelled } from './calendarRows.ts';
 import { contactAddresses, contactIdsByEmail, linkContacts } from './contactLinks.ts';
 
-export const CALENDAR_TOKEN_KEY = 'calendar_sync_token';
-/** The calendar the stored token belongs to: a token is only good for the calendar it came from. */
-export const CALENDAR_ID_KEY = 'calendar_sync_calendar_id';
 const DAY = 86_400_000;
 
 export async function runCalendar(ctx: RunContext, ds: ResolvedDataset, opts: RunOptions = {}): Promise<RunResult> {
@@ -26,8 +23,8 @@ export async function runCalendar(ctx: RunContext, ds: ResolvedDataset, opts: Ru
 async function syncCalendar(ctx: RunContext, ds: ResolvedDataset, opts: RunOptions, result: RunResult, started: number): Promise<void> {
   const google = ctx.google!;
   const { calendarId, calendarPastDays, calendarFutureDays } = ctx.config.google;
-  const token = opts.full ? null : await readState(ctx.store, CALENDAR_TOKEN_KEY);
-  const tokenCalendar = await readState(ctx.store, CALENDAR_ID_KEY);
+  const token = opts.full ? null : await readState(ctx.store, stateKeys.calendarSyncToken);
+  const tokenCalendar = await readState(ctx.store, stateKeys.calendarSyncCalendarId);
   let listing: Awaited<ReturnType<typeof google.calendar.listEvents>> | null = null;
   if (token && tokenCalendar === calendarId) {
     try {
@@ -86,7 +83,7 @@ async function syncCalendar(ctx: RunContext, ds: ResolvedDataset, opts: RunOptio
   result.skipped = result.errors.length;
   // The token moves on only when every event was taken: a record that failed is read again next run.
   if (!opts.dryRun && !result.errors.length) {
-    await writeState(ctx.store, CALENDAR_TOKEN_KEY, listing.nextSyncToken);
-    await writeState(ctx.store, CALENDAR_ID_KEY, calendarId);
+    await writeState(ctx.store, stateKeys.calendarSyncToken, listing.nextSyncToken);
+    await writeState(ctx.store, stateKeys.calendarSyncCalendarId, calendarId);
   }
 }

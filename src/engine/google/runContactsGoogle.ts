@@ -9,7 +9,7 @@
 import type { people_v1 } from '@googleapis/people';
 import type { ResolvedDataset } from '../../config/index.ts';
 import { errorKind } from '../../connectors/errors.ts';
-import { quoteIdent, readLinks, readState, upsertLinks, upsertRows, writeState, type SyncLinkInput } from '../../store/index.ts';
+import { quoteIdent, readLinks, readState, stateKeys, upsertLinks, upsertRows, writeState, type SyncLinkInput } from '../../store/index.ts';
 import type { ColumnType } from '../../store/types.ts';
 import { sameValue, type CanonicalRecord } from '../canonical.ts';
 import { ATTEMPTED } from '../planTwoWay.ts';
@@ -23,9 +23,7 @@ import { matchUnseenPeople } from './unseenPeople.ts';
 import { randomUUID } from 'node:crypto';
 import { contactColumns, googleKey, mergeGoogleContact, personFromChanges, personToContact, rowToContact, type GoogleContact, type GoogleLegMerge } from './peopleContacts.ts';
 
-export const PEOPLE_TOKEN_KEY = 'people_sync_token';
 const LEG = 'contacts_google';
-const PG_CURSOR_KEY = 'pg_cursor_contacts_google';
 /**
  * What this step writes, under the names it uses for them, with the types the contacts dataset
  * gives their columns (src/datasets/contacts.ts); the columns follow datasets.contacts.columns
@@ -60,7 +58,7 @@ async function syncGoogleLeg(ctx: RunContext, ds: ResolvedDataset, opts: RunOpti
   const fail = (key: string, e: unknown) => result.errors.push({ key, error: (e as Error).message ?? String(e), kind: errorKind(e) ?? 'validation' });
 
   // 1. Google: people changed since the token (everyone on a full run).
-  const token = opts.full ? null : await readState(store, PEOPLE_TOKEN_KEY);
+  const token = opts.full ? null : await readState(store, stateKeys.peopleSyncToken);
   let listing: { people: people_v1.Schema$Person[]; nextSyncToken: string } | null = null;
   if (token) {
     try {
@@ -93,7 +91,7 @@ async function syncGoogleLeg(ctx: RunContext, ds: ResolvedDataset, opts: RunOpti
   const unlinkedById = new Map(unlinked.map((r) => [String(r.id), r]));
 
   // Rows changed in Postgres since the last run, linked to people Google did not list: Postgres → Google.
-  const pgCursor = opts.full ? null : await readState(store, PG_CURSOR_KEY);
+  const pgCursor = opts.full ? null : await readState(store, stateKeys.contactsGooglePostgresCursor);
   const overlapMs = ctx.config.sync.overlapSeconds * 1000;
   const { rows: changedRows } = pgCursor
     ? await store.query<Row>(`SELECT ${rowColumns} FROM ${table} WHERE google_resource_name IS NOT NULL AND deleted_at IS NULL AND updated_at >= $1`, [new Date(Date.parse(pgCursor) - overlapMs)])
@@ -307,8 +305,8 @@ async function syncGoogleLeg(ctx: RunContext, ds: ResolvedDataset, opts: RunOpti
 
   // 7. Cursors: the People token and the Postgres-side cursor move only when nothing failed.
   if (!result.errors.length) {
-    await writeState(store, PEOPLE_TOKEN_KEY, listing.nextSyncToken);
-    await writeState(store, PG_CURSOR_KEY, new Date(started).toISOString());
+    await writeState(store, stateKeys.peopleSyncToken, listing.nextSyncToken);
+    await writeState(store, stateKeys.contactsGooglePostgresCursor, new Date(started).toISOString());
   }
 
   async function updateWithEtag(p: Planned, attempt = 0): Promise<people_v1.Schema$Person> {

@@ -6,15 +6,13 @@
  */
 import type { ResolvedDataset } from '../../config/index.ts';
 import { errorKind } from '../../connectors/errors.ts';
-import { readState, writeState } from '../../store/index.ts';
+import { readState, stateKeys, writeState } from '../../store/index.ts';
 import type { RunContext, RunOptions } from '../context.ts';
 import type { RunResult } from '../result.ts';
 import { runFramed } from '../runFrame.ts';
 import { applyKeyedRows, keyedSpecOf } from './applyKeyedRows.ts';
 import { contactAddresses, contactIdsByEmail, linkContacts } from './contactLinks.ts';
 import { messageToRow } from './gmailRows.ts';
-
-export const GMAIL_HISTORY_KEY = 'gmail_history_id';
 
 export async function runGmail(ctx: RunContext, ds: ResolvedDataset, opts: RunOptions = {}): Promise<RunResult> {
   return runFramed(ctx, ds, opts, (result, _started, guarded) => syncGmail(guarded, ds, opts, result));
@@ -23,7 +21,7 @@ export async function runGmail(ctx: RunContext, ds: ResolvedDataset, opts: RunOp
 async function syncGmail(ctx: RunContext, ds: ResolvedDataset, opts: RunOptions, result: RunResult): Promise<void> {
   const gmail = ctx.google!.gmail;
   const { gmailQuery, gmailMaxMessages } = ctx.config.google;
-  const stored = opts.full ? null : await readState(ctx.store, GMAIL_HISTORY_KEY);
+  const stored = opts.full ? null : await readState(ctx.store, stateKeys.gmailHistoryId);
   let ids: string[] | null = null;
   let deleted: string[] = [];
   let nextHistoryId: string | null = null;
@@ -65,5 +63,5 @@ async function syncGmail(ctx: RunContext, ds: ResolvedDataset, opts: RunOptions,
 
   await applyKeyedRows(ctx, keyedSpecOf(ds), rows, deleted, result, { dryRun: Boolean(opts.dryRun) });
   result.skipped = result.errors.length;
-  if (!opts.dryRun && !result.errors.length && nextHistoryId) await writeState(ctx.store, GMAIL_HISTORY_KEY, nextHistoryId);
+  if (!opts.dryRun && !result.errors.length && nextHistoryId) await writeState(ctx.store, stateKeys.gmailHistoryId, nextHistoryId);
 }

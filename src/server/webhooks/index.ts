@@ -9,7 +9,7 @@ import { WebhookDispatcher } from './dispatcher.ts';
 import { NotionWebhooks } from './notion.ts';
 
 export { WebhookDispatcher, MAX_TARGETED_PAGES } from './dispatcher.ts';
-export { NotionWebhooks, VERIFICATION_TOKEN_KEY, PAGE_EVENTS, type NotionWebhookEvent, type WebhookAnswer } from './notion.ts';
+export { NotionWebhooks, PAGE_EVENTS, type NotionWebhookEvent, type WebhookAnswer } from './notion.ts';
 export { receiveCalendarPush, CALENDAR_DATASET } from './google.ts';
 
 /** The webhook side of the service: receivers plus the dispatcher turning their signals into runs. */

@@ -20,11 +20,9 @@ import type { NotionConnector } from '../../connectors/notion/types.ts';
 import { resolveDataSourceId } from '../../engine/dataSource.ts';
 import type { Clock } from '../../lib/clock.ts';
 import type { Logger } from '../../lib/logger.ts';
-import { readState, writeState } from '../../store/index.ts';
+import { readState, stateKeys, writeState } from '../../store/index.ts';
 import type { Sql } from '../../store/types.ts';
 import type { WebhookDispatcher } from './dispatcher.ts';
-
-export const VERIFICATION_TOKEN_KEY = 'notion_webhook_verification_token';
 
 /** Events that can change a synced row. (page.locked/unlocked, comments, schema and view events cannot.) */
 export const PAGE_EVENTS = new Set(['page.created', 'page.properties_updated', 'page.content_updated', 'page.deleted', 'page.undeleted', 'page.moved']);
@@ -121,7 +119,7 @@ export class NotionWebhooks {
   private async handshake(token: string): Promise<WebhookAnswer> {
     const configured = this.deps.config.webhooks.notionVerificationToken;
     try {
-      await writeState(this.deps.store, VERIFICATION_TOKEN_KEY, token);
+      await writeState(this.deps.store, stateKeys.notionWebhookVerificationToken, token);
     } catch (e) {
       this.deps.logger.error({ err: (e as Error).message }, 'webhooks: could not store the Notion verification token');
       return { status: 503, body: { error: 'the database is unavailable; Notion will retry' } };
@@ -129,10 +127,10 @@ export class NotionWebhooks {
     const replaced = this.storedToken !== undefined && this.storedToken !== null && this.storedToken !== token;
     this.storedToken = token;
     this.deps.logger.warn(
-      { stateKey: VERIFICATION_TOKEN_KEY, replaced },
+      { stateKey: stateKeys.notionWebhookVerificationToken, replaced },
       `webhooks: Notion sent a verification token. Paste it into the integration's Webhooks tab to verify the subscription, then set NOTION_WEBHOOK_VERIFICATION_TOKEN to it${
         configured ? ' (NOTION_WEBHOOK_VERIFICATION_TOKEN is set to a different subscription\'s token: events are checked against that one until you change it)' : ' (until then it is read from sync_state)'
-      }. The token is printed on stdout and stored in sync_state "${VERIFICATION_TOKEN_KEY}".`,
+      }. The token is printed on stdout and stored in sync_state "${stateKeys.notionWebhookVerificationToken}".`,
     );
     this.deps.onVerificationToken?.(token);
     return { status: 200, body: { ok: true } };
@@ -141,7 +139,7 @@ export class NotionWebhooks {
   private async verificationToken(): Promise<string | null> {
     const configured = this.deps.config.webhooks.notionVerificationToken;
     if (configured) return configured;
-    if (!this.storedToken) this.storedToken = await readState(this.deps.store, VERIFICATION_TOKEN_KEY);
+    if (!this.storedToken) this.storedToken = await readState(this.deps.store, stateKeys.notionWebhookVerificationToken);
     return this.storedToken;
   }
 
@@ -234,7 +232,7 @@ export class NotionWebhooks {
     this.discovered = new Set();
     for (const ds of this.notionDatasets()) {
       map.set(normalize(ds.databaseId!), ds.name);
-      const cached = await readState(this.deps.store, `notion_data_source_${ds.name}`);
+      const cached = await readState(this.deps.store, stateKeys.notionDataSource(ds.name));
       if (!cached) continue;
       try {
         const parsed = JSON.parse(cached) as { configuredId?: string; dataSourceId?: string };
