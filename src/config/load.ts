@@ -214,7 +214,10 @@ export function loadConfig(opts: LoadConfigOptions = {}): Config {
     webhooks: {
       notionVerificationToken: nonEmpty(env.NOTION_WEBHOOK_VERIFICATION_TOKEN) ?? null,
       googleChannelToken: nonEmpty(env.GOOGLE_CALENDAR_WEBHOOK_TOKEN) ?? null,
-      settleSeconds: file.webhooks?.settleSeconds ?? 5,
+      // 1 s: Notion already combines a page's later edits within a minute into one event; the window
+      // only gathers what arrives together (a page.created and its first properties_updated, pages
+      // edited at once), and a webhook edit must land within 5 s (issue 15; bench/freshness.ts).
+      settleSeconds: file.webhooks?.settleSeconds ?? 1,
     },
     postgresChanges: {
       enabled: file.postgresChanges?.enabled ?? true,

@@ -146,7 +146,7 @@ export function openApiDocument(opts: { datasets: string[]; version?: string }) 
             'The handshake body `{"verification_token": "…"}` is stored (sync_state `notion_webhook_verification_token`) and printed ' +
             'so it can be pasted into Notion; set NOTION_WEBHOOK_VERIFICATION_TOKEN to it. Events must carry ' +
             '`X-Notion-Signature: sha256=<HMAC-SHA256 of the raw body keyed by the verification token>`. Page events of the synced ' +
-            'databases become targeted syncs of those pages after the settle window (webhooks.settleSeconds, default 5). ' +
+            'databases become targeted syncs of those pages after the settle window (webhooks.settleSeconds, default 1). ' +
             'Answers at once; the sync runs afterwards.',
           security: [],
           parameters: [{ name: 'X-Notion-Signature', in: 'header', required: false, schema: { type: 'string', pattern: '^sha256=[0-9a-f]{64}$' } }],
