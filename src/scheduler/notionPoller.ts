@@ -27,7 +27,7 @@ import { createHash } from 'node:crypto';
 import type { Config, ResolvedDataset } from '../config/index.ts';
 import type { NotionConnector, NotionPage } from '../connectors/notion/types.ts';
 import { stableJson } from '../engine/canonical.ts';
-import { resolveDataSource } from '../engine/dataSource.ts';
+import { resolveDataSource, type ResolvedSource } from '../engine/dataSource.ts';
 import { pagesToSync } from '../engine/pollCompare.ts';
 import type { Clock } from '../lib/clock.ts';
 import type { Logger } from '../lib/logger.ts';
@@ -111,6 +111,12 @@ interface DatasetPoll {
   failures: number;
   /** What each page recently returned looked like at the last look. */
   seen: Map<string, Seen>;
+  /**
+   * The data source and the dataset with its config fields, as sync_state remembered them at the
+   * last look. Looking costs a read per Notion dataset, so it is done on the first poll, with each
+   * trash query, after a failed poll and when pages changed (to compare them) — not on every idle poll.
+   */
+  source: ResolvedSource | null;
 }
 
 export class NotionPoller {
@@ -123,7 +129,7 @@ export class NotionPoller {
   private intervalMs = NOTION_POLL_SECONDS * 1000;
 
   constructor(private readonly deps: NotionPollerDeps) {
-    this.polls = notionPollDatasets(deps.config).map((ds) => ({ ds, due: 0, liveMark: 0, trashMark: 0, polls: 0, failures: 0, seen: new Map() }));
+    this.polls = notionPollDatasets(deps.config).map((ds) => ({ ds, due: 0, liveMark: 0, trashMark: 0, polls: 0, failures: 0, seen: new Map(), source: null }));
   }
 
   get datasets(): string[] {
@@ -233,8 +239,10 @@ export class NotionPoller {
     const pages: NotionPage[] = [];
     let overflow = false;
     let dataset: ResolvedDataset;
+    const looked = !p.source || trash;
     try {
-      const resolved = await resolveDataSource(store, notion, p.ds, config.datasets, true);
+      if (looked) p.source = await resolveDataSource(store, notion, p.ds, config.datasets, true);
+      const resolved = p.source!;
       dataset = resolved.dataset;
       for (const inTrash of trash ? [false, true] : [false]) {
         const since = floorMinute(inTrash ? p.trashMark : p.liveMark).toISOString();
@@ -248,6 +256,7 @@ export class NotionPoller {
         if (overflow) break;
       }
     } catch (e) {
+      p.source = null;
       p.failures++;
       const waitMs = Math.min(this.intervalMs * 2 ** p.failures, MAX_BACKOFF_MS);
       p.due = clock.now() + waitMs;
@@ -282,6 +291,11 @@ export class NotionPoller {
     if (!fresh.length) return;
     let changed: Set<string>;
     try {
+      // Compared with the dataset as it is now (a run may have read a changed schema since the last look).
+      if (!looked) {
+        p.source = await resolveDataSource(store, notion, p.ds, config.datasets, true);
+        dataset = p.source.dataset;
+      }
       changed = await pagesToSync(store, config, dataset, fresh);
     } catch (e) {
       // Postgres unreadable: sync them all (the run reports the database), and look again next time.

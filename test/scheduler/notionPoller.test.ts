@@ -37,7 +37,8 @@ interface PollHarness {
   runs: RunManager;
   webhooks: Webhooks;
   polling: Polling | null;
-  startPolling(): Promise<Polling>;
+  /** `sql`: what the pollers read Postgres through (default the store). */
+  startPolling(sql?: Store): Promise<Polling>;
   /** Moves time forward in small steps, letting polls, settle windows and runs finish at each. */
   advance(ms: number, stepMs?: number): Promise<void>;
   /** Advances until `predicate` holds (checked after each step); returns the time it took. */
@@ -82,8 +83,8 @@ async function createPollHarness(store: Store, env: Record<string, string> = {})
     runs,
     webhooks,
     polling: null,
-    async startPolling() {
-      h.polling = await startPolling({ config, store, notion, runs, dispatcher: webhooks.dispatcher, logger: silentLogger, clock, timers });
+    async startPolling(sql = store) {
+      h.polling = await startPolling({ config, store: sql, notion, runs, dispatcher: webhooks.dispatcher, logger: silentLogger, clock, timers });
       return h.polling;
     },
     async advance(ms, stepMs = 1_000) {
@@ -133,12 +134,12 @@ describe.each(storeBackends())('Notion polling on %s', (kind) => {
   afterEach(() => h.close());
 
   /** Everything synced once, the clock at the start of a fresh minute, then polling on. */
-  async function synced(env: Record<string, string> = {}) {
+  async function synced(env: Record<string, string> = {}, sql: Store = store) {
     h = await createPollHarness(store, env);
     const results = await runAll(h.ctx, {});
     expect(results.filter((r) => r.status !== 'success' && r.status !== 'skipped')).toEqual([]);
     h.clock.set(Math.ceil((h.clock.now() + 1) / MINUTE) * MINUTE);
-    await h.startPolling();
+    await h.startPolling(sql);
     h.emulator.resetCounts();
     return h;
   }
@@ -192,13 +193,27 @@ describe.each(storeBackends())('Notion polling on %s', (kind) => {
   });
 
   it('idle: the seven datasets cost one query per poll (a trash query every tenth) — 924 an hour, 0.26/s — and start no run', async () => {
-    await synced();
+    // Every statement the pollers send to Postgres.
+    let statements = 0;
+    const counting = new Proxy(store, {
+      get(target, key) {
+        const value = Reflect.get(target, key, target) as unknown;
+        if (key === 'query') return (...args: unknown[]) => (statements++, (value as (...a: unknown[]) => unknown).apply(target, args));
+        return typeof value === 'function' ? value.bind(target) : value;
+      },
+    });
+    await synced({}, counting);
+    statements = 0;
     await h.advance(HOUR, 5_000);
     const perDataset = HOUR / 30_000;
     const expected = 7 * (perDataset + perDataset / TRASH_EVERY);
     expect(h.emulator.requestCounts).toEqual({ [QUERY]: expected });
     expect(expected).toBe(924);
     expect(expected / 3600).toBeLessThanOrEqual(0.3);
+    // The data source is looked up in sync_state (a read per Notion dataset) with each trash query,
+    // not on every poll: fewer statements than polls (it was eight per poll, 6,720 an hour).
+    expect(statements).toBeGreaterThan(0);
+    expect(statements).toBeLessThan(7 * perDataset);
     expect(h.runs.list()).toEqual([]);
     for (const d of h.polling!.freshness.list()) expect(d).toMatchObject({ source: 'notion', arrival: 'polling', lagCount: 0 });
   });
