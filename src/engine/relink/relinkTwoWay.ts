@@ -24,7 +24,7 @@ export interface RelinkAtHand extends RelinkPlan {
 /**
  * Plans the relinks for `rows` (the run's rows; a full run: all of them) and `reads` (the pages
  * read). `skip`: unlinked rows another step owns (creates marked in sync_links whose page is found
- * by its row id, src/engine/runTwoWay.ts step 3). `everything`: rows and pages are complete, so
+ * by its row id, readPagesOfRows in src/engine/twoWay/readNotionSide.ts). `everything`: rows and pages are complete, so
  * the table need not be asked who else holds a page.
  */
 export async function planRelinkAtHand(
