@@ -8,6 +8,7 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { leastQueryRequests, type OneWayRow } from './common.ts';
+import type { FreshnessResult } from './freshness.ts';
 
 export const START = '<!-- bench-tables:start (generated from bench/results/*.json by `npm run bench:report`) -->';
 export const END = '<!-- bench-tables:end -->';
@@ -212,8 +213,35 @@ export function startupTable(): string {
   ].join('\n') + '\n';
 }
 
+/** Freshness of the service in its default configuration (bench/freshness.ts). */
+export function freshnessTable(): string {
+  const r = readJson<FreshnessResult>('freshness.json');
+  if (!r) return '(no freshness results yet: run `npm run bench:freshness`)\n';
+  const sec = (x: number | null) => (x === null ? '—' : `${x} s`);
+  const verdict = (pass: boolean | null, target: string) => (pass === null ? '—' : `${target}: ${pass ? 'pass' : 'FAIL'}`);
+  const perHour = (x: number) => `${n(x)}/h`;
+  const st = r.settings;
+  return [
+    `**Freshness: from an edit to its write on the other side** — \`jarvis-sync serve\` in its default configuration (only the 15-minute schedule and the nightly pass off), real clock, against the emulators: Notion at ${st.notionRps} requests/second (burst ${st.notionBurst}), ${st.latencyMs} ms per request at both; ${st.edits} edits in each direction, each to a row or page of its own at random times (1.8–2 s apart on average); Postgres looked at for the written value every ${st.watchMs} ms. Measured ${r.date.slice(0, 10)} in ${Math.round(r.durationS / 60)} minutes, load average ${r.loadAverage.meanOfSamples1m} (1-minute, mean during the run; ${r.machine.split(',')[0]}).`,
+    '',
+    '| direction | how changes arrive | database | arrived | p50 | p95 | max | target |',
+    '|---|---|---|---|---|---|---|---|',
+    ...r.scenarios.map((x) => `| ${x.direction} | ${x.arrival} | ${x.database} | ${x.arrived} of ${x.edits} | ${sec(x.p50S)} | ${sec(x.p95S)} | ${sec(x.maxS)} | ${verdict(x.pass, `p95 < ${x.targetP95S} s`)} |`),
+    '',
+    '| burst | how changes arrive | edits | rows | lost | writes | last edit → written (p50, max) | target |',
+    '|---|---|---|---|---|---|---|---|',
+    ...r.bursts.map((x) => `| ${x.direction} | ${x.arrival} | ${x.edits} in ${x.windowS} s | ${x.rows} | ${x.lost} | ${x.writes} | ${sec(x.p50S)}, ${sec(x.maxS)} | ${verdict(x.pass, 'none lost')} |`),
+    '',
+    `| while idle (${r.idle[0]?.windowS ?? '—'} s, extrapolated to an hour) | Notion requests | Google requests | SQL transactions | target |`,
+    '|---|---|---|---|---|',
+    ...r.idle.map((x) => `| ${x.configuration} | ${x.notionPerSecond}/s (${perHour(x.notionPerHour)}) | ${perHour(x.googlePerHour)} | ${perHour(x.sqlPerHour)} | ${verdict(x.pass, `Notion < ${x.targetNotionPerSecond}/s`)} |`),
+    '',
+    `Echo writes (jarvis-sync writing back to the side an edit was made on, checked for all ${n(r.echo.checked)} rows and pages edited above): ${r.echo.writes} — ${r.echo.pass ? 'pass' : 'FAIL'}.`,
+  ].join('\n') + '\n';
+}
+
 export function benchTables(): string {
-  return `${startupTable()}\n${oneWayTable()}\n${twoWayTables()}\n${configDatasetTable()}\n${googleTable()}`.trimEnd() + '\n';
+  return `${startupTable()}\n${oneWayTable()}\n${twoWayTables()}\n${configDatasetTable()}\n${googleTable()}\n${freshnessTable()}`.trimEnd() + '\n';
 }
 
 /** README.md with the generated tables between the markers. */
