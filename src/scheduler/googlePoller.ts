@@ -210,7 +210,7 @@ export class GooglePoller {
     if (signature === p.touched) return; // already handed over; the run has not moved the cursor yet
     p.touched = signature;
     logger.info({ feed: p.feed, dataset: name, changes: found.changes.length }, `polling: ${found.changes.length} ${p.feed} change(s); an incremental sync of ${name} reads them`);
-    this.deps.dispatcher.touchDataset(name);
+    this.deps.dispatcher.touchDataset(name, 'poll');
     this.deps.lags.add(name, 'google', null, found.changedAt ?? previousPoll, sentAt, p.step);
   }
 

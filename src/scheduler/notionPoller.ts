@@ -53,10 +53,10 @@ const MAX_BACKOFF_MS = 15 * 60_000;
 /** How often the webhook setup (a verification token stored by a handshake) is looked at again. */
 const WEBHOOK_RECHECK_MS = 5 * 60_000;
 
-/** The dispatcher's two signals (WebhookDispatcher satisfies this). */
+/** The dispatcher's two signals (WebhookDispatcher satisfies this); what a poll finds is marked 'poll' (the run's trigger). */
 export interface ChangeSink {
-  touchPage(dataset: string, pageId: string): void;
-  touchDataset(dataset: string): void;
+  touchPage(dataset: string, pageId: string, origin: 'poll'): void;
+  touchDataset(dataset: string, origin: 'poll'): void;
 }
 
 export interface NotionPollerDeps {
@@ -279,7 +279,7 @@ export class NotionPoller {
     if (overflow) {
       // A bulk edit: the incremental run reads it from the dataset's cursor.
       logger.info({ dataset: name, pages: pages.length }, `polling: ${pages.length}+ pages of ${name} changed; an incremental sync reads them`);
-      this.deps.dispatcher.touchDataset(name);
+      this.deps.dispatcher.touchDataset(name, 'poll');
       this.deps.lags.add(name, 'notion', null, mark, sentAt);
       return;
     }
@@ -310,7 +310,7 @@ export class NotionPoller {
     logger.info({ dataset: name, pages: changed.size, trash }, `polling: ${changed.size} changed page(s) of ${name}`);
     for (const page of fresh) {
       if (!changed.has(page.id)) continue;
-      this.deps.dispatcher.touchPage(name, page.id);
+      this.deps.dispatcher.touchPage(name, page.id, 'poll');
       // Made at or after its (minute-rounded) edit time, and after the last query that did not show it.
       this.deps.lags.add(name, 'notion', page.id, Math.max(Date.parse(page.last_edited_time), page.in_trash ? trashMark : mark), sentAt);
     }

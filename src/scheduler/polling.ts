@@ -32,6 +32,8 @@ export interface PollingDeps {
   logger: Logger;
   clock: Clock;
   timers: Timers;
+  /** The registry to report into (serve hands the dashboard's and /metrics' one); default a new one. */
+  freshness?: Freshness;
 }
 
 export interface Polling {
@@ -50,7 +52,7 @@ export async function notionWebhooksActive(config: Config, store: Sql): Promise<
 
 export async function startPolling(deps: PollingDeps): Promise<Polling> {
   const { config, store, logger } = deps;
-  const freshness = new Freshness();
+  const freshness = deps.freshness ?? new Freshness();
   const lags = new LagTracker(freshness);
   const common = { config, store, runs: deps.runs, dispatcher: deps.dispatcher, freshness, lags, logger, clock: deps.clock, timers: deps.timers };
 

@@ -17,8 +17,15 @@ import type { Logger } from '../lib/logger.ts';
 import { systemTimers, type Timers } from '../lib/timers.ts';
 import { redactString } from '../store/index.ts';
 
-/** 'postgres': a change to a two-way row made by an app or a person (src/scheduler/postgresChanges.ts). */
-export type RunTrigger = 'http' | 'schedule' | 'webhook' | 'cli' | 'postgres';
+/**
+ * 'webhook': a change a webhook announced (Notion's, Google Calendar's push); 'poll': a change a poll
+ * found (src/scheduler/notionPoller.ts, googlePoller.ts); 'postgres': a change to a two-way row made
+ * by an app or a person (src/scheduler/postgresChanges.ts).
+ */
+export type RunTrigger = 'http' | 'schedule' | 'webhook' | 'poll' | 'cli' | 'postgres';
+
+/** Every trigger, in the order the OpenAPI document lists them. */
+export const RUN_TRIGGERS: readonly RunTrigger[] = ['http', 'schedule', 'webhook', 'poll', 'cli', 'postgres'];
 
 export interface RunRecord {
   id: string;

@@ -1,11 +1,26 @@
 /**
  * Prometheus metrics in the text exposition format (0.0.4), written by hand: a few counters and a
- * histogram fed by every finished run, plus the connectors' own request counters read at scrape time.
+ * histogram fed by every finished run, plus the connectors' own request counters read at scrape time,
+ * and — when the service hands in its freshness registry (watchFreshness) — how each dataset's
+ * changes arrive and a histogram of the measured lags (edit → written on the other side).
  */
 import type { RunResult } from '../engine/result.ts';
+import type { DatasetFreshness, LagListener } from '../scheduler/freshness.ts';
 
 /** Run durations span a webhook's one-page sync (well under a second) to a 10,000-page full sync. */
 export const DURATION_BUCKETS = [0.5, 1, 2.5, 5, 10, 30, 60, 120, 300, 900, 1800];
+
+/**
+ * Change lags span a LISTEN-driven write (a few seconds) through a poll (tens of seconds) to an edit
+ * that waited for the 15-minute schedule or the nightly pass; 5, 15 and 40 s are the issue's targets.
+ */
+export const LAG_BUCKETS = [1, 2.5, 5, 10, 15, 30, 40, 60, 120, 300, 900, 1800, 3600, 21600, 86400];
+
+/** What Metrics reads of the freshness registry (src/scheduler/freshness.ts; Freshness fits as is). */
+export interface FreshnessView {
+  list(): DatasetFreshness[];
+  onLag(listener: LagListener): () => void;
+}
 
 const RECORD_ACTIONS = ['created', 'updated', 'deleted', 'restored', 'unchanged', 'skipped'] as const;
 
@@ -42,6 +57,14 @@ interface Histogram {
   count: number;
 }
 
+function observe(h: Histogram, bounds: number[], value: number): void {
+  bounds.forEach((le, i) => {
+    if (value <= le) h.buckets[i]++;
+  });
+  h.sum += value;
+  h.count++;
+}
+
 export class Metrics {
   private readonly runs = new Counter();
   private readonly records = new Counter();
@@ -49,6 +72,32 @@ export class Metrics {
   private readonly conflicts = new Counter();
   private readonly durations = new Map<string, Histogram>();
   private readonly lastRun = new Map<string, number>();
+  /** Per dataset and source (the side the edit was made on). */
+  private readonly lags = new Map<string, { labels: Labels; h: Histogram }>();
+  private freshness: FreshnessView | null = null;
+
+  /** One change of `dataset`, made on `source`, written on the other side `lagMs` after the edit. */
+  observeLag(dataset: string, source: string, lagMs: number): void {
+    const labels = { dataset, source };
+    const key = labelString(labels);
+    let e = this.lags.get(key);
+    if (!e) this.lags.set(key, (e = { labels, h: { buckets: LAG_BUCKETS.map(() => 0), sum: 0, count: 0 } }));
+    observe(e.h, LAG_BUCKETS, Math.max(0, lagMs) / 1000);
+  }
+
+  /**
+   * Feeds the lag histogram from the registry's onLag hook (every measurement from now on: the
+   * pollers' and the Postgres change listener's) and shows its arrival modes at each scrape.
+   * Returns the unsubscribe.
+   */
+  watchFreshness(freshness: FreshnessView): () => void {
+    this.freshness = freshness;
+    const off = freshness.onLag((e) => this.observeLag(e.dataset, e.source, e.lagMs));
+    return () => {
+      off();
+      if (this.freshness === freshness) this.freshness = null;
+    };
+  }
 
   /** Counts one dataset step of a finished run. */
   recordResult(r: RunResult, finishedAtMs: number): void {
@@ -60,12 +109,7 @@ export class Metrics {
     this.conflicts.add({ dataset }, r.conflicts?.length ?? 0);
     let h = this.durations.get(dataset);
     if (!h) this.durations.set(dataset, (h = { buckets: DURATION_BUCKETS.map(() => 0), sum: 0, count: 0 }));
-    const seconds = r.durationMs / 1000;
-    DURATION_BUCKETS.forEach((le, i) => {
-      if (seconds <= le) h!.buckets[i]++;
-    });
-    h.sum += seconds;
-    h.count++;
+    observe(h, DURATION_BUCKETS, r.durationMs / 1000);
     if (r.status !== 'locked') this.lastRun.set(dataset, finishedAtMs / 1000);
   }
 
@@ -100,6 +144,19 @@ export class Metrics {
     for (const [dataset, t] of [...this.lastRun].sort(([a], [b]) => a.localeCompare(b))) sample('jarvis_sync_last_run_timestamp_seconds', { dataset }, t);
     family('jarvis_sync_run_in_progress', 'gauge', 'Runs in progress in this process.');
     sample('jarvis_sync_run_in_progress', {}, snapshot.inProgress);
+
+    family('jarvis_sync_change_lag_seconds', 'histogram', 'From an edit to its write on the other side, by dataset and the side it was made on (source: notion, google, postgres).');
+    for (const { labels, h } of [...this.lags.values()].sort((a, b) => labelString(a.labels).localeCompare(labelString(b.labels)))) {
+      LAG_BUCKETS.forEach((le, i) => sample('jarvis_sync_change_lag_seconds_bucket', { ...labels, le: formatNumber(le) }, h.buckets[i]!));
+      sample('jarvis_sync_change_lag_seconds_bucket', { ...labels, le: '+Inf' }, h.count);
+      sample('jarvis_sync_change_lag_seconds_sum', labels, h.sum);
+      sample('jarvis_sync_change_lag_seconds_count', labels, h.count);
+    }
+    const arrivals = this.freshness?.list() ?? [];
+    family('jarvis_sync_change_arrival', 'gauge', 'How changes of a dataset from a source reach the service: 1 for the current way (arrival: webhook, listen, polling, schedule).');
+    for (const f of arrivals) sample('jarvis_sync_change_arrival', { dataset: f.dataset, source: f.source, arrival: f.arrival }, 1);
+    family('jarvis_sync_change_last_lag_seconds', 'gauge', 'The lag of the last change measured, by dataset and source.');
+    for (const f of arrivals) if (f.lastLagMs !== null) sample('jarvis_sync_change_last_lag_seconds', { dataset: f.dataset, source: f.source }, f.lastLagMs / 1000);
     return out.join('\n') + '\n';
   }
 }

@@ -2,6 +2,7 @@
  * The OpenAPI 3.1 description of the HTTP API, written by hand (served at GET /openapi.json).
  * A test checks that every route the app registers is described here.
  */
+import { RUN_TRIGGERS } from '../scheduler/runManager.ts';
 
 const error = { $ref: '#/components/schemas/Error' };
 const json = (schema: unknown) => ({ 'application/json': { schema } });
@@ -216,7 +217,7 @@ export function openApiDocument(opts: { datasets: string[]; version?: string }) 
           properties: {
             run_id: { type: 'string' },
             target: { type: 'string' },
-            trigger: { type: 'string', enum: ['http', 'schedule', 'webhook', 'cli', 'postgres'] },
+            trigger: { type: 'string', enum: [...RUN_TRIGGERS] },
             status: { type: 'string', enum: ['running', 'success', 'error', 'aborted'] },
             started_at: { type: 'string', format: 'date-time' },
             finished_at: { type: ['string', 'null'], format: 'date-time' },

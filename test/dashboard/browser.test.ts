@@ -13,6 +13,7 @@ import { dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Freshness } from '../../src/scheduler/freshness.ts';
 import type { Store } from '../../src/store/types.ts';
 import { CHROMIUM_ARGS, resolveChromium } from '../helpers/chromium.ts';
 import { openTestStore, resetTables } from '../helpers/stores.ts';
@@ -24,7 +25,7 @@ const ARTIFACT = fileURLToPath(new URL('../artifacts/dashboard.png', import.meta
 const EMPTY_ARTIFACT = fileURLToPath(new URL('../artifacts/dashboard-empty.png', import.meta.url));
 
 /** Columns of the datasets table, by index. */
-const COL = { lastRun: 1, status: 2, duration: 3, created: 4, updated: 5, deleted: 6, unchanged: 7, errors: 8, conflicts: 9, day: 10 };
+const COL = { name: 0, lastRun: 1, status: 2, duration: 3, created: 4, updated: 5, deleted: 6, unchanged: 7, errors: 8, conflicts: 9, day: 10 };
 
 describe('dashboard in headless Chromium', () => {
   let store: Store;
@@ -39,7 +40,14 @@ describe('dashboard in headless Chromium', () => {
     const { executablePath } = await resolveChromium();
     store = await openTestStore('pglite');
     sc = await syncedScenario(store);
-    server = await startTestServer(sc.ctx, { token: API_TOKEN, mode: 'demo' });
+    // How changes arrive, as a running service's pollers and Postgres listener report them.
+    const freshness = new Freshness();
+    freshness.set('books', 'notion', 'polling', 30);
+    freshness.recordLag('books', 'notion', sc.ctx.clock.now() - 23_000, sc.ctx.clock.now());
+    freshness.set('meetings', 'notion', 'webhook', 300);
+    freshness.set('meetings', 'postgres', 'listen', 60);
+    freshness.recordLag('meetings', 'postgres', sc.ctx.clock.now() - 2_400, sc.ctx.clock.now());
+    server = await startTestServer(sc.ctx, { token: API_TOKEN, mode: 'demo', freshness });
     browser = await chromium.launch({ executablePath, args: CHROMIUM_ARGS });
     context = await browser.newContext({ viewport: { width: 1280, height: 800 }, locale: 'en-US', timezoneId: 'UTC', colorScheme: 'light' });
     page = await context.newPage();
@@ -95,6 +103,19 @@ describe('dashboard in headless Chromium', () => {
     expect(await cell('meetings', COL.conflicts).textContent()).toBe('1');
     expect(await row('calendar').textContent()).toMatch(/not configured.*GOOGLE_CLIENT_ID/);
     expect(await row('calendar').locator('button').count()).toBe(0);
+  });
+
+  it('shows how each dataset’s changes arrive, per side, with the last lag', async () => {
+    // Under each dataset's name, one line per side.
+    const books = cell('books', COL.name).locator('.ds-arrival');
+    expect(await books.allTextContents()).toEqual(['Notion: polling 30 s · lag 23 s']);
+    expect(await books.getAttribute('title')).toMatch(/^Notion → Postgres: changes arrive by polling every 30 s; last lag 23 s \(edit → written\), /);
+    const meetings = cell('meetings', COL.name).locator('.ds-arrival');
+    expect(await meetings.allTextContents()).toEqual(['Notion: webhook', 'Postgres: LISTEN · lag 2.4 s']);
+    expect(await meetings.first().getAttribute('title')).toMatch(/backed up by a read every 5 min; no lag measured yet/);
+    expect(await meetings.nth(1).getAttribute('data-arrival')).toBe('listen');
+    // Nothing reports on tasks (no poller in this test).
+    expect(await cell('tasks', COL.name).locator('.ds-arrival').count()).toBe(0);
   });
 
   it('labels demo mode and shows the health and the 24-hour totals', async () => {

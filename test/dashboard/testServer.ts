@@ -8,6 +8,7 @@ import type { RunContext } from '../../src/engine/context.ts';
 import { silentLogger } from '../../src/lib/logger.ts';
 import { dashboardRoutes } from '../../src/server/dashboard/index.ts';
 import { startHttpServer } from '../../src/server/http.ts';
+import type { Freshness } from '../../src/scheduler/freshness.ts';
 import { RunManager } from '../../src/scheduler/runManager.ts';
 
 export interface TestServer {
@@ -18,9 +19,9 @@ export interface TestServer {
   close(): Promise<void>;
 }
 
-export async function startTestServer(ctx: RunContext, opts: { token: string | null; mode?: 'live' | 'demo' }): Promise<TestServer> {
+export async function startTestServer(ctx: RunContext, opts: { token: string | null; mode?: 'live' | 'demo'; freshness?: Freshness }): Promise<TestServer> {
   const runs = new RunManager({ context: ctx, logger: silentLogger, clock: ctx.clock });
-  const dashboard = dashboardRoutes({ store: ctx.store, config: ctx.config, runs, now: () => ctx.clock.now() });
+  const dashboard = dashboardRoutes({ store: ctx.store, config: ctx.config, runs, now: () => ctx.clock.now(), freshness: opts.freshness });
   const app = createApp({ runs, store: ctx.store, config: ctx.config, logger: silentLogger, clock: ctx.clock, apiToken: opts.token, mode: opts.mode, dashboard });
   const syncAuthorizations: Array<string | null> = [];
   // In front of the app, unchanged: records what the browser sent to start syncs.

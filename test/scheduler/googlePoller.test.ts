@@ -130,9 +130,9 @@ describe.each(storeBackends())('Google polling on %s', (kind) => {
     await advanceUntil(() => one(`SELECT 1 FROM contacts WHERE google_resource_name = $1 AND phones[1] = '+14155550142'`, [person.resourceName]), DEFAULT_PEOPLE_PROPAGATION_DELAY_MS + 60_000, 5_000);
     await advance(2 * MINUTE); // more polls: the same changes are not handed over twice
     expect(runs.list().map((r) => [r.target, r.trigger, r.status, r.options.pageIds ?? null]).sort()).toEqual([
-      ['calendar', 'webhook', 'success', null],
-      ['contacts', 'webhook', 'success', null],
-      ['gmail', 'webhook', 'success', null],
+      ['calendar', 'poll', 'success', null],
+      ['contacts', 'poll', 'success', null],
+      ['gmail', 'poll', 'success', null],
     ]);
     const lag = polling!.freshness.get('calendar', 'google')!;
     expect(lag.lagCount).toBe(1);

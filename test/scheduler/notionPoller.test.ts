@@ -159,9 +159,11 @@ describe.each(storeBackends())('Notion polling on %s', (kind) => {
     h.emulator.updatePage(meeting.id, { Summary: text('Polled summary') });
 
     const took = await h.advanceUntil(async () => (await row('books', book.id)).author === 'Polled Author' && (await row('meetings', meeting.id)).summary === 'Polled summary', 60_000);
-    // A poll of each dataset within 30 s, then the 5 s settle window.
+    // A poll of each dataset within 30 s, then the settle window (1 s).
     expect(took).toBeLessThanOrEqual(35_000);
-    const polled = h.runs.list().filter((r) => r.trigger === 'webhook');
+    // Runs a poll started say so (trigger 'poll', not 'webhook').
+    expect(h.runs.list().map((r) => r.trigger)).toEqual(['poll', 'poll']);
+    const polled = h.runs.list().filter((r) => r.trigger === 'poll');
     expect(polled.map((r) => ({ target: r.target, pageIds: r.options.pageIds, status: r.status })).sort((a, b) => a.target.localeCompare(b.target))).toEqual([
       { target: 'books', pageIds: [book.id], status: 'success' },
       { target: 'meetings', pageIds: [meeting.id], status: 'success' },

@@ -344,6 +344,10 @@ describe.each(storeBackends())('HTTP API on %s', (kind) => {
         jarvis_sync_run_duration_seconds: 'histogram',
         jarvis_sync_last_run_timestamp_seconds: 'gauge',
         jarvis_sync_run_in_progress: 'gauge',
+        // Declared even before any change is measured (test/server/metricsLag.test.ts fills them).
+        jarvis_sync_change_lag_seconds: 'histogram',
+        jarvis_sync_change_arrival: 'gauge',
+        jarvis_sync_change_last_lag_seconds: 'gauge',
       });
       const v = (name: string, labels: string) => metrics.samples.get(`${name}{${labels}}`);
       expect(v('jarvis_sync_runs_total', 'dataset="meetings",status="success"')).toBe(1);

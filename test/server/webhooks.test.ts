@@ -143,6 +143,30 @@ describe.each(storeBackends())('webhooks on %s', (kind) => {
       expect(h.runs.list().reverse().map((r) => r.options.pageIds)).toEqual([[b!.id], [a!.id], [c!.id, d!.id]]);
     });
 
+    it("a run's trigger says who announced its changes: 'poll' when only polls did, 'webhook' when a webhook announced any", async () => {
+      await runAll(h.ctx, {});
+      const [a, b, c, d] = meetingPages();
+      const { dispatcher } = h.webhooks;
+      dispatcher.touchPage('meetings', a!.id, 'poll');
+      dispatcher.touchPage('meetings', b!.id, 'poll');
+      await h.timers.advance(1_000);
+      await h.webhooks.idle();
+      // A page a webhook announced, then a poll found again: still the webhook's.
+      await deliver(pageEvent('page.properties_updated', c!.id));
+      dispatcher.touchPage('meetings', c!.id, 'poll');
+      dispatcher.touchPage('meetings', d!.id, 'poll');
+      await h.timers.advance(1_000);
+      await h.webhooks.idle();
+      dispatcher.touchDataset('books', 'poll');
+      await h.timers.advance(1_000);
+      await h.webhooks.idle();
+      expect(h.runs.list().reverse().map((r) => [r.target, r.trigger, r.options.pageIds ?? null])).toEqual([
+        ['meetings', 'poll', [a!.id, b!.id]],
+        ['meetings', 'webhook', [c!.id, d!.id]],
+        ['books', 'poll', null],
+      ]);
+    });
+
     it('maps events by data source id too, discovering the data source when no sync has run yet', async () => {
       const page = meetingPages()[0]!;
       h.emulator.resetCounts();

@@ -18,7 +18,7 @@ import { systemTimers, type Timers } from '../../lib/timers.ts';
 import { createNotifier } from '../../notify/index.ts';
 import { createScheduler, type Scheduler } from '../../scheduler/index.ts';
 import { startPostgresChanges } from '../../scheduler/postgresChanges.ts';
-import { startPolling } from '../../scheduler/polling.ts';
+import { Freshness, startPolling } from '../../scheduler/polling.ts';
 import { RunManager, type RunNotifier, type RunRecord } from '../../scheduler/runManager.ts';
 import { createApp } from '../../server/app.ts';
 import { dashboardRoutes } from '../../server/dashboard/index.ts';
@@ -98,6 +98,10 @@ export async function serveCommand(cmd: ParsedCommand, base: Config, baseLogger:
     // Every finished run counts into what GET /metrics shows.
     const metrics = new Metrics();
     const runs = new RunManager({ context: ctx, logger, clock, notifier: reportingNotifier(notifier, out, clock), timers: opts.timers, metrics });
+    // How each dataset's changes arrive and their measured lags: filled in by the webhooks, the
+    // pollers and the Postgres change listener below, shown by the dashboard and /metrics.
+    const freshness = new Freshness();
+    cleanup.push(metrics.watchFreshness(freshness));
     const webhooks = createWebhooks({
       runs,
       store,
@@ -110,8 +114,9 @@ export async function serveCommand(cmd: ParsedCommand, base: Config, baseLogger:
         out(
           `Notion webhook verification token: ${token}\n  Paste it into your integration's Webhooks tab (Verify), then set NOTION_WEBHOOK_VERIFICATION_TOKEN=${token} and restart.`,
         ),
+      lags: freshness,
     });
-    const dashboard = dashboardRoutes({ store, config, runs, now: () => clock.now() });
+    const dashboard = dashboardRoutes({ store, config, runs, now: () => clock.now(), freshness });
     const app = createApp({ runs, store, config, logger, clock, apiToken, mode: demo ? 'demo' : 'live', webhooks, dashboard, metrics });
     const server: HttpServer = await startHttpServer(app, { host, port });
     cleanup.push(() => server.close());
@@ -123,11 +128,11 @@ export async function serveCommand(cmd: ParsedCommand, base: Config, baseLogger:
     cleanup.push(() => scheduler.stop());
 
     // Polling where no webhook delivers changes: Notion and Google (src/scheduler/polling.ts).
-    const polling = await startPolling({ config, store, notion: ctx.notion, google: ctx.google, runs, dispatcher: webhooks.dispatcher, logger, clock, timers: opts.timers ?? systemTimers });
+    const polling = await startPolling({ config, store, notion: ctx.notion, google: ctx.google, runs, dispatcher: webhooks.dispatcher, logger, clock, timers: opts.timers ?? systemTimers, freshness });
     cleanup.push(() => polling.stop());
 
     // Postgres → Notion in seconds: edits to two-way rows start targeted syncs (src/scheduler/postgresChanges.ts).
-    const postgresChanges = startPostgresChanges({ runs, store, config, logger, clock, timers: opts.timers ?? systemTimers, freshness: polling.freshness });
+    const postgresChanges = startPostgresChanges({ runs, store, config, logger, clock, timers: opts.timers ?? systemTimers, freshness });
     cleanup.push(() => postgresChanges.close());
 
     if (demo) {

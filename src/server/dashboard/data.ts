@@ -9,6 +9,7 @@
  */
 import type { Config, ResolvedDataset } from '../../config/index.ts';
 import { syncOrder } from '../../datasets/index.ts';
+import type { ChangeArrival, ChangeSource, DatasetFreshness } from '../../scheduler/freshness.ts';
 import type { Sql } from '../../store/index.ts';
 
 /**
@@ -40,6 +41,8 @@ export interface DashboardDeps {
   store: Sql;
   runs?: RunRegistryLike;
   config: Config;
+  /** How each dataset's changes arrive and their last measured lag (the service's Freshness registry). */
+  freshness?: { list(): DatasetFreshness[] };
   /** Milliseconds since the epoch; defaults to Date.now (tests pin it). */
   now?: () => number;
 }
@@ -108,6 +111,26 @@ export interface DashboardDataset {
   lastRun: LastRun | null;
   last24h: WindowStats;
   running: DashboardRun | null;
+  /**
+   * How changes reach the service, per side they are made on (Notion, Google, Postgres), with the
+   * lag of the last one measured (edit → written on the other side). Empty without a running service
+   * (or for a dataset nothing watches).
+   */
+  arrivals: DashboardArrival[];
+}
+
+export interface DashboardArrival {
+  source: ChangeSource;
+  /** `webhook`, `listen`, `polling`, or `schedule` (they wait for the scheduled runs). */
+  arrival: ChangeArrival;
+  /** Seconds between two polls (a backup poll with webhooks or LISTEN); null: not polled. */
+  pollIntervalSeconds: number | null;
+  lastPollAt: string | null;
+  /** Edit → written of the last change measured, in milliseconds; null: none yet. */
+  lastLagMs: number | null;
+  lastLagAt: string | null;
+  /** Changes measured since the service started. */
+  lagCount: number;
 }
 
 export interface HourBucket {
@@ -152,6 +175,7 @@ const HOUR = 3_600_000;
 const WINDOW_HOURS = 24;
 const GOOGLE_LEG = 'contacts_google';
 const GOOGLE_HINT = 'set GOOGLE_CLIENT_ID, GOOGLE_CLIENT_SECRET and GOOGLE_REFRESH_TOKEN';
+const SOURCE_ORDER: ChangeSource[] = ['notion', 'google', 'postgres'];
 const COUNT_KEYS = ['created', 'updated', 'deleted', 'restored', 'unchanged', 'skipped'] as const;
 
 /** A number stored in details, or 0 — never an SQL error on rows whose details hold something else. */
@@ -340,6 +364,13 @@ export async function loadDashboard(deps: DashboardDeps): Promise<DashboardData>
   }
 
   const lastByEvent = new Map(last.rows.map((r) => [r.event_type, r]));
+  const freshness = deps.freshness?.list() ?? [];
+  // Contacts' Google side belongs to its Google leg's row.
+  const arrivalsOf = (e: DatasetEntry): DashboardArrival[] =>
+    freshness
+      .filter((f) => (e.pattern === 'google-leg' ? f.source === 'google' && `${f.dataset}_google` === e.name : f.dataset === e.name && !(f.source === 'google' && entries.some((x) => x.name === `${e.name}_google`))))
+      .sort((a, b) => SOURCE_ORDER.indexOf(a.source) - SOURCE_ORDER.indexOf(b.source))
+      .map((f) => ({ source: f.source, arrival: f.arrival, pollIntervalSeconds: f.pollIntervalSeconds, lastPollAt: f.lastPollAt, lastLagMs: f.lastLagMs, lastLagAt: f.lastLagAt, lagCount: f.lagCount }));
   const running = (deps.runs?.running() ?? []).map(toRun);
 
   const datasets: DashboardDataset[] = entries.map((e) => {
@@ -367,7 +398,7 @@ export async function loadDashboard(deps: DashboardDeps): Promise<DashboardData>
         writes: writesOf(d),
       };
     }
-    return { ...e, lastRun, last24h: perDataset.get(e.name)!, running: running.find((r) => r.target === e.name) ?? null };
+    return { ...e, lastRun, last24h: perDataset.get(e.name)!, running: running.find((r) => r.target === e.name) ?? null, arrivals: arrivalsOf(e) };
   });
 
   return {

@@ -4,6 +4,7 @@ export { dashboardPage, dashboardPageHeaders } from './page.ts';
 export {
   loadDashboard,
   type DashboardData,
+  type DashboardArrival,
   type DashboardDataset,
   type DashboardDeps,
   type DashboardRun,

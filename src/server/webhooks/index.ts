@@ -5,10 +5,10 @@ import type { Logger } from '../../lib/logger.ts';
 import { systemTimers, type Timers } from '../../lib/timers.ts';
 import type { RunManager } from '../../scheduler/runManager.ts';
 import type { Sql } from '../../store/types.ts';
-import { WebhookDispatcher } from './dispatcher.ts';
+import { WebhookDispatcher, type WebhookLagSink } from './dispatcher.ts';
 import { NotionWebhooks } from './notion.ts';
 
-export { WebhookDispatcher, MAX_TARGETED_PAGES } from './dispatcher.ts';
+export { WebhookDispatcher, MAX_TARGETED_PAGES, type ChangeOrigin, type WebhookLagSink } from './dispatcher.ts';
 export { NotionWebhooks, PAGE_EVENTS, type NotionWebhookEvent, type WebhookAnswer } from './notion.ts';
 export { receiveCalendarPush, CALENDAR_DATASET } from './google.ts';
 
@@ -31,12 +31,16 @@ export function createWebhooks(deps: {
   clock: Clock;
   timers?: Timers;
   onVerificationToken?: (token: string) => void;
+  /** Where the lag of each change a webhook announced goes (the service's Freshness registry). */
+  lags?: WebhookLagSink;
 }): Webhooks {
   const dispatcher = new WebhookDispatcher({
     runs: deps.runs,
     timers: deps.timers ?? systemTimers,
     settleMs: deps.config.webhooks.settleSeconds * 1000,
     logger: deps.logger,
+    lags: deps.lags,
+    now: () => deps.clock.now(),
   });
   const notion = new NotionWebhooks({
     store: deps.store,

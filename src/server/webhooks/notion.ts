@@ -36,6 +36,8 @@ const idSchema = z.string().min(1).max(100);
 const eventSchema = z.object({
   id: idSchema,
   type: z.string().min(1).max(100),
+  /** When the change happened in Notion (what the lag is measured from). */
+  timestamp: z.string().max(100).optional(),
   authors: z.array(z.object({ id: idSchema, type: z.string() })).optional(),
   entity: z.object({ id: idSchema, type: z.string() }),
   data: z
@@ -168,7 +170,10 @@ export class NotionWebhooks {
       );
       return;
     }
-    this.deps.dispatcher.touchPage(dataset, event.entity.id);
+    // Made when Notion says (never later than now: a clock ahead of ours would shorten the lag).
+    const now = this.deps.clock.now();
+    const at = Date.parse(event.timestamp ?? '');
+    this.deps.dispatcher.touchPage(dataset, event.entity.id, 'webhook', Number.isFinite(at) ? Math.min(at, now) : now);
   }
 
   /**

@@ -469,6 +469,33 @@
     return h('span', { class: `run-status${cls}`, 'data-run-status': target, 'data-run-id': run.id || '', title: run.id ? `run ${run.id}: ${text}` : text, text });
   }
 
+  const SOURCE_NAMES = { notion: 'Notion', google: 'Google', postgres: 'Postgres' };
+
+  /** "Notion: polling 30 s · lag 12 s", one line per side: how a dataset's changes arrive and the last lag measured. */
+  function arrivalLines(ds) {
+    return (ds.arrivals || []).map((a) => {
+      const source = SOURCE_NAMES[a.source] || a.source;
+      const every = a.pollIntervalSeconds ? fmtDuration(a.pollIntervalSeconds * 1000) : null;
+      const how = a.arrival === 'polling' ? `polling${every ? ` ${every}` : ''}` : a.arrival === 'listen' ? 'LISTEN' : a.arrival === 'webhook' ? 'webhook' : 'schedule';
+      const measured = a.lastLagMs !== null && a.lastLagMs !== undefined;
+      const title = [
+        `${source} → ${a.source === 'postgres' ? 'Notion' : 'Postgres'}: changes arrive by ${a.arrival === 'polling' && every ? `polling every ${every}` : how}`,
+        a.arrival !== 'polling' && every ? `backed up by a read every ${every}` : null,
+        measured ? `last lag ${fmtDuration(a.lastLagMs)} (edit → written), ${fmtAgo(a.lastLagAt)}` : 'no lag measured yet',
+        a.lastPollAt ? `last looked ${fmtAbsolute(a.lastPollAt)}` : null,
+        a.lagCount ? `${fmtNumber(a.lagCount)} change${a.lagCount === 1 ? '' : 's'} measured since the service started` : null,
+      ]
+        .filter(Boolean)
+        .join('; ');
+      return h(
+        'span',
+        { class: 'ds-arrival', 'data-source': a.source, 'data-arrival': a.arrival, title },
+        `${source}: ${how}`,
+        measured ? h('span', { class: 'lag', text: ` · lag ${fmtDuration(a.lastLagMs)}` }) : '',
+      );
+    });
+  }
+
   function renderDatasets() {
     const body = $('datasets-body');
     body.textContent = '';
@@ -481,7 +508,7 @@
     for (const ds of d.datasets) {
       const r = ds.lastRun;
       const mine = state.runs.get(ds.name);
-      const nameCell = h('td', { class: 'col-name' }, h('span', { class: 'ds-name', text: ds.label }), h('span', { class: 'ds-dir', text: ds.table ? `${ds.direction} · ${ds.table}` : ds.direction, title: ds.table ? `Postgres table ${ds.table}` : null }));
+      const nameCell = h('td', { class: 'col-name' }, h('span', { class: 'ds-name', text: ds.label }), h('span', { class: 'ds-dir', text: ds.table ? `${ds.direction} · ${ds.table}` : ds.direction, title: ds.table ? `Postgres table ${ds.table}` : null }), ...arrivalLines(ds));
       const action = h('td', { class: 'action-cell' });
       if (ds.runnable) action.append(runButton(ds.name, ds.label, false));
       else if (ds.pattern === 'google-leg' && ds.configured) action.append(h('span', { class: 'muted small', text: ds.hint }));
