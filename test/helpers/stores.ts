@@ -38,10 +38,13 @@ export async function createTestDatabase(): Promise<TestDatabase> {
   };
 }
 
-/** A store of `kind`, migrated unless `migrate: false`. Its close() also drops a postgres test database. */
+/**
+ * A store of `kind`, migrated unless `migrate: false`. Its close() also drops a postgres test
+ * database, and gives a PGlite one back to its worker's pool, emptied (see borrowPglite).
+ */
 export async function openTestStore(kind: StoreKind, opts: { migrate?: boolean } = {}): Promise<Store> {
   let store: Store;
-  if (kind === 'pglite') store = await openStore({ inMemory: true });
+  if (kind === 'pglite') store = await borrowPglite();
   else {
     const db = await createTestDatabase();
     try {
@@ -61,6 +64,113 @@ export async function openTestStore(kind: StoreKind, opts: { migrate?: boolean }
   }
   if (opts.migrate !== false) await migrate(store);
   return store;
+}
+
+/**
+ * In-memory PGlite databases, reused across the test files of a worker (vitest runs them with
+ * isolate: false, so this module and its pool live as long as the worker). Booting PGlite costs
+ * 0.6–1 s of CPU; giving a database back costs one statement that returns it to the state it was
+ * opened in: every schema but the system ones dropped (public recreated as PostgreSQL makes it),
+ * roles the tests made dropped, the session reset (settings, LISTEN, prepared statements, advisory
+ * locks). The borrower gets a view of its own: a fresh statement count, close() that gives the
+ * database back, and an error for any use after that.
+ */
+interface PooledPglite {
+  store: Store;
+  roles: string[];
+  publicSchema: string;
+}
+const idlePglite: PooledPglite[] = [];
+const MAX_IDLE_PGLITE = 2;
+
+async function publicSchemaState(store: Store): Promise<string> {
+  const { rows } = await store.query<{ s: string }>(
+    `SELECT json_build_object('owner', nspowner::regrole::text, 'acl', nspacl::text, 'comment', obj_description(oid, 'pg_namespace'))::text AS s
+       FROM pg_namespace WHERE nspname = 'public'`,
+  );
+  return rows[0]?.s ?? 'none';
+}
+
+async function borrowPglite(): Promise<Store> {
+  let pooled = idlePglite.pop();
+  if (!pooled) {
+    const store = await openStore({ inMemory: true });
+    const { rows } = await store.query<{ rolname: string }>(`SELECT rolname FROM pg_roles`);
+    pooled = { store, roles: rows.map((r) => r.rolname), publicSchema: await publicSchemaState(store) };
+  }
+  return lendPglite(pooled);
+}
+
+function lendPglite(pooled: PooledPglite): Store {
+  const real = pooled.store;
+  const base = real.statementCount;
+  const listening = new Set<() => Promise<void>>();
+  const own: Record<PropertyKey, unknown> = {};
+  let returned = false;
+  const closed = () => new Error('this test store was closed (its PGlite database went back to the pool)');
+  const giveBack = async () => {
+    if (returned) return;
+    returned = true;
+    for (const stop of listening) await stop();
+    await resetPglite(pooled);
+    if (idlePglite.length < MAX_IDLE_PGLITE) idlePglite.push(pooled);
+    else await real.close();
+  };
+  const view: Store = {
+    kind: real.kind,
+    get statementCount() {
+      return real.statementCount - base;
+    },
+    query: (text, params) => (returned ? Promise.reject(closed()) : real.query(text, params)),
+    exec: (script) => (returned ? Promise.reject(closed()) : real.exec!(script)),
+    transaction: (fn) => (returned ? Promise.reject(closed()) : real.transaction(fn)),
+    listen: async (channel, onNotify) => {
+      if (returned) throw closed();
+      const stop = await real.listen!(channel, onNotify);
+      const tracked = async () => {
+        listening.delete(tracked);
+        await stop();
+      };
+      listening.add(tracked);
+      return tracked;
+    },
+    close: giveBack,
+  } as Store;
+  // Tests may replace a method (store.close = …) or add a property: on their view only.
+  const proxy: Store = new Proxy(view, {
+    get: (target, key, receiver) => (key in own ? own[key] : Reflect.get(target, key, receiver)),
+    set: (_target, key, value, receiver) => {
+      // An object made with Object.create(store) that sets a property sets it on itself.
+      if (receiver !== proxy) return Reflect.defineProperty(receiver, key, { value, writable: true, enumerable: true, configurable: true });
+      own[key] = value;
+      return true;
+    },
+  });
+  return proxy;
+}
+
+async function resetPglite(pooled: PooledPglite): Promise<void> {
+  const { store } = pooled;
+  const keep = pooled.roles.map((r) => `'${r.replace(/'/g, "''")}'`).join(', ');
+  await store.exec!(`DISCARD ALL`);
+  await store.exec!(`
+    DO $$
+    DECLARE s text; r text;
+    BEGIN
+      FOR s IN SELECT nspname FROM pg_namespace
+                WHERE nspname NOT IN ('pg_catalog', 'information_schema', 'pg_toast') AND nspname NOT LIKE 'pg\\_temp\\_%' AND nspname NOT LIKE 'pg\\_toast\\_temp\\_%' LOOP
+        EXECUTE format('DROP SCHEMA %I CASCADE', s);
+      END LOOP;
+      FOR r IN SELECT rolname FROM pg_roles WHERE rolname NOT IN (${keep}) LOOP
+        EXECUTE format('DROP OWNED BY %I CASCADE', r);
+        EXECUTE format('DROP ROLE %I', r);
+      END LOOP;
+    END $$;
+    CREATE SCHEMA public AUTHORIZATION pg_database_owner;
+    GRANT USAGE ON SCHEMA public TO PUBLIC;
+    COMMENT ON SCHEMA public IS 'standard public schema';`);
+  const state = await publicSchemaState(store);
+  if (state !== pooled.publicSchema) throw new Error(`a pooled PGlite database did not come back as it was opened: schema public is ${state}, was ${pooled.publicSchema}`);
 }
 
 /**
