@@ -171,7 +171,8 @@ describe.each(storeBackends())('Postgres → Notion on %s', (kind) => {
         await store.query(`UPDATE tasks SET notes = $1 WHERE id = $2`, [`draft ${i}`, row]);
         if (mode === 'listen') {
           // Each edit is read as it commits and restarts the row's settle window.
-          await until(() => s!.sink.reads > reads, 'the edit to arrive');
+          // A read already under way when the edit committed may not see it: wait for the row itself.
+          await until(() => s!.sink.reads > reads && pending('tasks') === 1, 'the edit to arrive');
           await s.changes.idle();
           expect(pending('tasks')).toBe(1);
           await s.timers.advance(SETTLE_MS / 2);
